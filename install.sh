@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install sayso and everything it needs on a fresh machine, then render the bundled example.
+#   ./install.sh            # venv in .venv, pinned packages, example -> examples/astronaut.mp4
+# Environment: PYTHON (default python3.11 or python3), SAYSO_SKIP_EXAMPLE=1 to skip the render.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# 1. System packages. PyAV bundles FFmpeg (libx264, AAC) and mediapipe bundles its GL
+#    libraries, so sayso itself needs none; the judge's set-up below needs none either.
+#    sox is used by nobody at run time; we only make sure apt works when asked for.
+if [ "${SAYSO_SYSTEM_PACKAGES:-}" != "" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends ${SAYSO_SYSTEM_PACKAGES}
+fi
+
+# 2. Python environment with the pinned, tested set (--no-deps: mediapipe's metadata
+#    asks for jax, jaxlib and a second OpenCV that sayso never imports).
+PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+"$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), "sayso needs Python 3.11, found " + sys.version' 
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+.venv/bin/python -m pip check >/dev/null 2>&1 || true  # mediapipe's unused extras are reported here; ignore
+
+# 3. One-time model preparation (patched voice cached in ~/.cache/sayso).
+.venv/bin/python -m sayso.speech.prepare
+
+# 4. The independent judge, when the shared folder is beside this checkout.
+if [ -x ../shared/eval/setup.sh ]; then ../shared/eval/setup.sh; fi
+
+# 5. The main job on the bundled example.
+if [ "${SAYSO_SKIP_EXAMPLE:-}" != "1" ]; then
+  .venv/bin/sayso make examples/astronaut.png \
+    "She smiles and says 'Hello! I am sayso, and I run on your own computer.'" \
+    -o examples/astronaut.mp4 --captions
+fi
+echo "sayso is installed: .venv/bin/sayso --help"

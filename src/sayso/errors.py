@@ -1,0 +1,76 @@
+"""One exception hierarchy. Each error is also the builtin it resembles, carries a
+one-line message that says what to do, and maps to a distinct process exit code."""
+
+from __future__ import annotations
+
+
+class SaysoError(Exception):
+    """Base of every error sayso raises on purpose."""
+
+    exit_code = 1
+
+
+class BadOptionError(SaysoError, ValueError):
+    """An option or argument has a value sayso cannot use."""
+
+    exit_code = 2
+
+
+class InputNotFoundError(SaysoError, FileNotFoundError):
+    """The input file is missing or cannot be read."""
+
+    exit_code = 3
+
+
+class BadImageError(SaysoError, ValueError):
+    """The input is not an image, or is corrupt or truncated."""
+
+    exit_code = 4
+
+
+class ImageTooLargeError(SaysoError, ValueError):
+    """The image has more pixels than sayso will decode."""
+
+    exit_code = 5
+
+
+class NoFaceError(SaysoError, ValueError):
+    """No usable face was found in the photo."""
+
+    exit_code = 6
+
+
+class FaceTooSmallError(SaysoError, ValueError):
+    """The chosen face is too small to animate well."""
+
+    exit_code = 7
+
+
+class OutputError(SaysoError, OSError):
+    """The output cannot be written (bad path, no permission, disk full)."""
+
+    exit_code = 8
+
+
+class PromptError(SaysoError, ValueError):
+    """The prompt cannot be used (too long, nothing to say or do)."""
+
+    exit_code = 9
+
+
+class SpeechError(SaysoError, RuntimeError):
+    """The voice could not speak the line."""
+
+    exit_code = 10
+
+
+class EncodeError(SaysoError, RuntimeError):
+    """The video could not be encoded."""
+
+    exit_code = 11
+
+
+class Cancelled(SaysoError, KeyboardInterrupt):
+    """The run was cancelled (Ctrl-C or a cancel hook)."""
+
+    exit_code = 130

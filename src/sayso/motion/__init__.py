@@ -1,0 +1,126 @@
+"""Plan + Speech -> Performance: what the face does in every frame.
+
+Mouth shapes come from the phoneme timings (visemes.py); everything else is life
+between words, drawn from a seeded random generator so the same seed gives the same
+performance: blinks at irregular (gamma) intervals with a fast close and a slower
+open, small eye saccades that come back to the camera, a slow head sway from smooth
+noise with small nods on stressed syllables, and breathing with an inhale before the
+line. Trajectories are sampled at frame centres.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from ..plan import Plan
+from ..speech.model import Speech
+from .model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
+from .visemes import RATE, mouth_track
+
+__all__ = ["Performance", "perform", "MOUTH_CHANNELS", "EXPRESSION_CHANNELS"]
+
+
+def _frame_times(num_frames: int, fps: Fraction) -> np.ndarray:
+    """(n,) seconds at the middle of each frame's time on screen."""
+    return (np.arange(num_frames) + 0.5) / float(fps)
+
+
+def loudness(speech: Speech, offset: int, total: int) -> np.ndarray:
+    """(m,) RMS envelope at RATE over the output timeline, 1.0 = loud speech."""
+    hop = speech.sample_rate // RATE
+    audio = np.zeros(total + hop, np.float32)
+    end = min(offset + speech.num_samples, total)
+    audio[offset:end] = speech.samples[: end - offset]
+    frames = audio[: (len(audio) // hop) * hop].reshape(-1, hop)
+    rms = np.sqrt((frames.astype(np.float64) ** 2).mean(1))
+    rms = np.convolve(rms, np.ones(4) / 4, mode="same")
+    ref = np.percentile(rms[rms > 0], 95) if np.any(rms > 0) else 1.0
+    return np.clip(rms / max(ref, 1e-6), 0, 1.2).astype(np.float32)
+
+
+def _blinks(t: np.ndarray, rng: np.random.Generator, duration: float) -> np.ndarray:
+    """(n,) lid closure: gamma-spaced blinks (mean ~3.3 s), close 75 ms, open 160 ms."""
+    times = []
+    at = rng.uniform(0.7, 1.8)
+    while at < duration - 0.4:
+        times.append(at)
+        at += max(1.2, rng.gamma(3.0, 1.1))
+    if not times and duration >= 1.5:
+        times.append(rng.uniform(0.6, duration - 0.6))
+    out = np.zeros_like(t)
+    for b in times:
+        d = t - b
+        closing = np.clip((d + 0.075) / 0.075, 0, 1) * (d < 0)
+        opening = np.clip(1 - (d - 0.035) / 0.16, 0, 1) * (d >= 0)
+        shape = np.maximum(closing, opening)
+        out = np.maximum(out, shape * shape * (3 - 2 * shape))
+    return out
+
+
+def _saccades(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(n, 2) gaze offsets: fixations of 0.5-2 s, often back at the camera."""
+    gaze = np.zeros((len(t), 2))
+    at, current = rng.uniform(0.4, 1.2), np.zeros(2)
+    end = float(t[-1]) if len(t) else 0.0
+    while at < end:
+        target = np.zeros(2) if rng.random() < 0.45 else rng.uniform((-0.07, -0.035), (0.07, 0.03))
+        ramp = np.clip((t - at) / 0.045, 0, 1)[:, None]
+        gaze = np.where(t[:, None] >= at, current + (target - current) * ramp, gaze)
+        current = target
+        at += float(np.clip(rng.gamma(2.5, 0.45), 0.5, 2.2))
+    return gaze
+
+
+def _smooth_noise(t: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    """(n,) a slow sway: three sinusoids of random phase at 0.07-0.35 Hz."""
+    out = np.zeros_like(t)
+    for freq, share in ((rng.uniform(0.07, 0.12), 0.6), (rng.uniform(0.15, 0.22), 0.3), (rng.uniform(0.25, 0.35), 0.1)):
+        out += share * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+    return amplitude * out
+
+
+def _nods(t: np.ndarray, speech: Speech, offset: int, env: np.ndarray) -> np.ndarray:
+    """(n,) pitch in degrees: a small nod on each stressed syllable, sized by loudness."""
+    out = np.zeros_like(t)
+    for p in speech.phonemes:
+        if not p.stressed:
+            continue
+        centre = (p.start + offset) / speech.sample_rate + 0.06
+        gain = float(env[min(int(centre * RATE), len(env) - 1)]) if len(env) else 1.0
+        out += 1.3 * min(gain, 1.0) * np.exp(-0.5 * ((t - centre) / 0.13) ** 2)
+    return out
+
+
+def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fraction) -> Performance:
+    """The performance for a clip of num_frames at fps whose speech starts at sample offset."""
+    rng = np.random.default_rng(plan.seed)
+    t = _frame_times(num_frames, fps)
+    duration = num_frames / float(fps)
+    total = int(round(duration * speech.sample_rate))
+    env = loudness(speech, offset, total)
+
+    track = mouth_track(speech.phonemes, speech.sample_rate, offset, total, env)
+    idx = np.arange(len(track)) / RATE
+    mouth = np.stack([np.interp(t, idx, track[:, c]) for c in range(track.shape[1])], 1)
+
+    expression = np.zeros((num_frames, len(EXPRESSION_CHANNELS)))
+    if plan.expression in EXPRESSION_CHANNELS:
+        expression[:, EXPRESSION_CHANNELS.index(plan.expression)] = plan.intensity
+
+    speaking = np.interp(t, np.arange(len(env)) / RATE, np.convolve(env, np.ones(RATE) / RATE, mode="same"))
+    head = np.stack([
+        _smooth_noise(t, rng, 1.6) * (1 + 0.4 * speaking),
+        _smooth_noise(t, rng, 0.9) + _nods(t, speech, offset, env),
+        _smooth_noise(t, rng, 0.7),
+    ], 1)
+    start = offset / speech.sample_rate
+    breath = np.sin(2 * np.pi * t / rng.uniform(3.6, 4.6) + rng.uniform(0, 2 * np.pi)) * 0.6
+    if speech.phonemes:
+        breath += 0.8 * np.exp(-0.5 * ((t - (start - 0.25)) / 0.25) ** 2)
+
+    f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
+    return Performance(fps=fps, mouth=f32(mouth), expression=f32(expression),
+                       blink=f32(_blinks(t, rng, duration)), gaze=f32(_saccades(t, rng)),
+                       head=f32(head), breath=f32(np.clip(breath, -1, 1)))

@@ -1,0 +1,79 @@
+"""A smooth deformation field between control points (thin-plate spline).
+
+The spline is fitted on the REST positions of the control points, which never change
+for a photo, so its system is inverted once and a frame costs two matrix products on
+a coarse grid. That gives the forward displacement f(s) (where a photo point goes).
+The renderer needs the backward map (where an output pixel comes from), which solves
+q = s + f(s): s = q - f(s), a fixed-point iteration that converges because the field
+is smooth (|grad f| < 1, so nothing folds). Each iteration samples the coarse grid
+with bilinear interpolation, so nothing is resampled from the photo twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+def _tps_kernel(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """U(r) = r^2 log r^2 between (n, 2) and (m, 2) points -> (n, m) float64."""
+    d2 = ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(d2 > 0, d2 * np.log(d2), 0.0)
+    return k
+
+
+@dataclass(frozen=True)
+class Field:
+    """A thin-plate field over fixed control points, evaluated on a fixed grid.
+
+    grid: region of the photo it covers, (x0, y0) origin and step in photo pixels,
+        shape (gh, gw) grid points; outside it the field is zero.
+    """
+
+    x0: float
+    y0: float
+    step: float
+    shape: tuple[int, int]
+    _solve: np.ndarray  # (n + 3, n) maps control displacements to spline weights
+    _eval: np.ndarray  # (gh * gw, n + 3) spline basis at the grid points
+
+    @classmethod
+    def fit(cls, controls: np.ndarray, box: tuple[float, float, float, float], step: float) -> "Field":
+        """controls: (n, 2) rest positions in photo pixels; box: x0, y0, x1, y1."""
+        x0, y0, x1, y1 = box
+        gw, gh = int(np.ceil((x1 - x0) / step)) + 1, int(np.ceil((y1 - y0) / step)) + 1
+        scale = max(x1 - x0, y1 - y0)  # work in unit-scale coordinates for conditioning
+        c = (controls - (x0, y0)) / scale
+        n = c.shape[0]
+        system = np.zeros((n + 3, n + 3))
+        system[:n, :n] = _tps_kernel(c, c) + 1e-6 * np.eye(n)
+        system[:n, n] = 1.0
+        system[:n, n + 1:] = c
+        system[n, :n] = 1.0
+        system[n + 1:, :n] = c.T
+        inverse = np.linalg.inv(system)[:, :n]  # right-hand side is zero on the affine rows
+        gy, gx = np.mgrid[0:gh, 0:gw]
+        g = np.stack([gx.ravel(), gy.ravel()], 1) * step / scale
+        basis = np.concatenate([_tps_kernel(g, c), np.ones((len(g), 1)), g], axis=1)
+        return cls(x0, y0, step, (gh, gw), inverse.astype(np.float32), basis.astype(np.float32))
+
+    def forward(self, displacement: np.ndarray) -> np.ndarray:
+        """(n, 2) control displacements -> (gh, gw, 2) float32 forward field (pixels)."""
+        weights = self._solve @ displacement.astype(np.float32)
+        return (self._eval @ weights).reshape(*self.shape, 2)
+
+    def backward(self, displacement: np.ndarray, iterations: int = 4) -> np.ndarray:
+        """(gh, gw, 2) float32: for each grid point q, the offset s - q to its source."""
+        fwd = self.forward(displacement)
+        gh, gw = self.shape
+        gy, gx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+        back = -fwd
+        for _ in range(iterations):
+            # sample f at s = q + back (grid units), bilinear, clamped at the border
+            mx = gx + back[..., 0] / float(self.step)
+            my = gy + back[..., 1] / float(self.step)
+            back = -cv2.remap(fwd, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return back

@@ -1,0 +1,50 @@
+"""The Speech value: what the speech stage hands to motion, mix and captions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PhonemeSpan:
+    """One phoneme and where it sounds: samples [start, end) of the speech audio."""
+
+    phoneme: str  # IPA symbol(s) as espeak-ng writes them, stress and length marks merged in
+    start: int
+    end: int
+    stressed: bool = False
+
+
+@dataclass(frozen=True)
+class WordSpan:
+    """One written word of the line and where it sounds, in samples [start, end)."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesised speech with its timings.
+
+    samples: (n,) float32 in [-1, 1], mono, at sample_rate.
+    phonemes and words are ordered, non-overlapping, and lie inside [0, n).
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    phonemes: tuple[PhonemeSpan, ...]
+    words: tuple[WordSpan, ...]
+    voice: str  # "male" | "female"
+    text: str
+
+    @property
+    def num_samples(self) -> int:
+        return int(self.samples.shape[0])
+
+    @classmethod
+    def silence(cls, num_samples: int, sample_rate: int = 22050) -> "Speech":
+        return cls(np.zeros(num_samples, np.float32), sample_rate, (), (), "none", "")
