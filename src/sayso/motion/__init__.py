@@ -74,9 +74,9 @@ def _saccades(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _smooth_noise(t: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
-    """(n,) a slow sway: three sinusoids of random phase at 0.07-0.35 Hz."""
+    """(n,) a slow sway: two sinusoids of random phase at 0.06-0.2 Hz."""
     out = np.zeros_like(t)
-    for freq, share in ((rng.uniform(0.07, 0.12), 0.6), (rng.uniform(0.15, 0.22), 0.3), (rng.uniform(0.25, 0.35), 0.1)):
+    for freq, share in ((rng.uniform(0.06, 0.11), 0.65), (rng.uniform(0.13, 0.2), 0.35)):
         out += share * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
     return amplitude * out
 
@@ -89,7 +89,7 @@ def _nods(t: np.ndarray, speech: Speech, offset: int, env: np.ndarray) -> np.nda
             continue
         centre = (p.start + offset) / speech.sample_rate + 0.06
         gain = float(env[min(int(centre * RATE), len(env) - 1)]) if len(env) else 1.0
-        out += 1.3 * min(gain, 1.0) * np.exp(-0.5 * ((t - centre) / 0.13) ** 2)
+        out += 0.9 * min(gain, 1.0) * np.exp(-0.5 * ((t - centre) / 0.18) ** 2)
     return out
 
 
@@ -111,9 +111,9 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
 
     speaking = np.interp(t, np.arange(len(env)) / RATE, np.convolve(env, np.ones(RATE) / RATE, mode="same"))
     head = np.stack([
-        _smooth_noise(t, rng, 1.6) * (1 + 0.4 * speaking),
-        _smooth_noise(t, rng, 0.9) + _nods(t, speech, offset, env),
-        _smooth_noise(t, rng, 0.7),
+        _smooth_noise(t, rng, 1.4) * (1 + 0.3 * speaking),
+        _smooth_noise(t, rng, 0.8) + _nods(t, speech, offset, env),
+        _smooth_noise(t, rng, 0.5),
     ], 1)
     start = offset / speech.sample_rate
     breath = np.sin(2 * np.pi * t / rng.uniform(3.6, 4.6) + rng.uniform(0, 2 * np.pi)) * 0.6

@@ -20,8 +20,10 @@ import numpy as np
 from ..errors import Cancelled
 from ..face.model import FaceRig
 from ..motion.model import Performance
-from .geometry import (CONTROL_POINTS, FACE_OVAL, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER,
-                       UPPER_LIP_OUTER, Rig, build_rig)
+from .eyes import LidLook, draw_lids
+from .geometry import (CONTROL_POINTS, FACE_OVAL, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
+                       LOWER_LIP_OUTER, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
+                       Rig, build_rig)
 from .mouth import MouthLook, draw_mouth
 from .warp import Field
 
@@ -31,7 +33,8 @@ SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
 ASPECTS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4}
 MAX_UPSCALE = 1.5  # beyond this a crop is widened: upscaled photos look soft
 FACE_SHARE = 0.30  # auto framing keeps the face at least this share of the frame width
-GRID_PX = 8  # output pixels between deformation grid points (an integer: see _offsets)
+GRID_PX = 8  # output pixels between deformation grid points (an integer: see _grid_field)
+MOUTH_GRID_PX = 2  # the same near the lips, where the field squeezes and stretches most
 
 
 def _even(x: float) -> int:
@@ -102,21 +105,31 @@ class Stage:
     framing: Framing
     rig: Rig
     work: np.ndarray  # (h, w, 3) uint8 photo at working scale
+    premultiplied: np.ndarray  # (h, w, 3) float32 person * alpha (open mouth filled with lip): what the warp moves
     depth: np.ndarray  # (478,) float32 landmark z at working scale
     moving_ring: np.ndarray  # (m, 2) hair/head points that follow the head rigidly
+    sources: np.ndarray  # (c, 2) the moving control points where they are in the photo
+    mouth_band: bool  # control points inside the photo's open mouth (see _control_positions)
+    seam: np.ndarray  # (2,) how far touching inner lips are set apart (see _control_positions)
     fixed: np.ndarray  # (f, 2) anchors that never move
     pivot: np.ndarray  # (3,) head rotation centre
     field: Field
+    mouth_fields: tuple[tuple[Field, np.ndarray], ...]  # finer, over mouth_box: (field, control rows)
+    mouth_box: tuple[int, int, int, int]  # x0, y0, x1, y1 in ROI pixels
+    mouth_feather: np.ndarray  # (mh, mw, 1) float32 weight of the fine field, 0 at its edges
     roi: tuple[int, int, int, int]  # x0, y0, x1, y1 in output pixels
     map_x: np.ndarray  # (rh, rw) float32 working x of each ROI output pixel at rest
     map_y: np.ndarray
     alpha_work: np.ndarray  # (h, w) float32 person alpha at working scale
-    backdrop: np.ndarray  # (rh, rw, 3) uint8 what shows where the person is not
+    backdrop: np.ndarray  # (rh, rw, 3) float32 the clean plate: what shows where the person is not
     static: np.ndarray  # (H, W, 3) uint8 the output frame with nothing moving
     look: MouthLook
+    lids: LidLook
     teeth_alpha: np.ndarray | None  # (h, w) float32 the photo's open mouth, if it shows one
-    interpolation: int  # cv2 flag for sampling the photo
     to_out: tuple[float, float, float]  # working -> output: scale, x0, y0 (out = (p - x0) * scale)
+
+
+_EYE_LINES = ((RIGHT_EYE_UPPER, RIGHT_EYE_LOWER), (LEFT_EYE_UPPER, LEFT_EYE_LOWER))
 
 
 def _person_alpha(rig: FaceRig, landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -142,27 +155,142 @@ def _clean_plate(work: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, 
     lo = cv2.inpaint(cv2.resize(region, (sw, sh), interpolation=cv2.INTER_AREA),
                      cv2.resize(hole, (sw, sh), interpolation=cv2.INTER_NEAREST), 5, cv2.INPAINT_TELEA)
     filled = cv2.resize(lo, (region.shape[1], region.shape[0]), interpolation=cv2.INTER_LINEAR)
-    h = hole.astype(np.float32)[..., None]
+    # only where the person is (alpha > 0) is the background unknown
+    inside = (alpha[y0:y1, x0:x1] > 0.0)[..., None]
     plate = work.copy()
-    plate[y0:y1, x0:x1] = (region * (1 - h) + filled * h).astype(np.uint8)
+    plate[y0:y1, x0:x1] = np.where(inside, filled, region)
     return plate
+
+
+_BAND_PAIRS = (np.array(UPPER_LIP_INNER[1:-1]), np.array(LOWER_LIP_INNER[1:-1]))
+_UPPER_INNER_ROWS = [CONTROL_POINTS.index(i) for i in UPPER_LIP_INNER[1:-1]]
+_LOWER_INNER_ROWS = [CONTROL_POINTS.index(i) for i in LOWER_LIP_INNER[1:-1]]
+_BAND_STEPS = np.linspace(0.125, 0.875, 7, dtype=np.float32)[:, None, None]
+
+
+def _control_positions(mesh: np.ndarray, mouth_band: bool, seam: np.ndarray) -> np.ndarray:
+    """(c, 2) the control points of a pose.
+
+    For a photo whose mouth is open, points across the opening between paired
+    inner-lip points are added: without them the spline overshoots and folds where
+    the lips are squeezed onto one seam. For a closed mouth the inner lips touch, so
+    upper and lower are set apart by seam (a vector, pixels) in sources and targets
+    alike: two control points a fraction of a pixel apart make the spline unstable."""
+    pts = mesh[CONTROL_POINTS]
+    if not mouth_band:
+        pts = pts.copy()
+        pts[_UPPER_INNER_ROWS] -= seam
+        pts[_LOWER_INNER_ROWS] += seam
+        return pts
+    up, low = mesh[_BAND_PAIRS[0]], mesh[_BAND_PAIRS[1]]
+    up = np.concatenate([up, (up[1:] + up[:-1]) / 2])
+    low = np.concatenate([low, (low[1:] + low[:-1]) / 2])
+    band = (up[None] + _BAND_STEPS * (low - up)[None]).reshape(-1, 2)
+    return np.concatenate([pts, band])
+
+
+def displacement(stage: "Stage", perf: Performance, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frame i's posed (478, 2) landmarks and the displacement of every control point."""
+    moved = _targets(stage, perf, i)
+    n_mesh = stage.rig.rest.shape[0]
+    mesh, ring = moved[:n_mesh], moved[n_mesh:]
+    targets = np.concatenate([_control_positions(mesh, stage.mouth_band, stage.seam), ring])
+    disp = np.concatenate([targets - stage.sources, np.zeros((len(stage.fixed), 2), np.float32)])
+    return mesh, disp
+
+
+def _mouth_cut(n_controls: int, mouth_band: bool) -> tuple[np.ndarray, ...]:
+    """Control rows of the fine mouth field(s).
+
+    Lips that touch in the photo tear apart when the jaw drops: one spline through
+    both would overshoot beside the tear and scatter lip pixels. So the field is cut
+    along the seam: one spline without the lower inner lip (used above the seam), one
+    without the upper inner lip (used below). Both hold the mouth corners, so they
+    meet there. An open mouth in the photo needs no cut: its opening is a band."""
+    rows = np.arange(n_controls)
+    if mouth_band:
+        return (rows,)
+    return (np.setdiff1d(rows, _LOWER_INNER_ROWS), np.setdiff1d(rows, _UPPER_INNER_ROWS))
+
+
+def _below_seam(seam: np.ndarray, shape: tuple[int, int], iod: float) -> np.ndarray:
+    """(h, w, 1) weight of the lower field: 1 below the seam line (k, 2), 0 above,
+    a two-pixel blend across it, fading to an even mix beyond the mouth corners."""
+    h, w = shape
+    order = np.argsort(seam[:, 0])
+    xs = np.arange(w, dtype=np.float32)
+    line = np.interp(xs, seam[order, 0], seam[order, 1])
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    side = np.clip((ys - line[None, :]) / 2.0 + 0.5, 0.0, 1.0)
+    left, right = float(seam[:, 0].min()), float(seam[:, 0].max())
+    outside = np.maximum(left - xs, xs - right) / max(0.08 * iod, 1.0)
+    fade = np.clip(outside, 0.0, 1.0)[None, :]
+    return (side * (1 - fade) + 0.5 * fade).astype(np.float32)[..., None]
+
+
+def _feather(box: tuple[int, int, int, int], band: int = 6) -> np.ndarray:
+    """(h, w, 1) weight rising from 0 at the box edges to 1 inside, over band pixels."""
+    h, w = box[3] - box[1], box[2] - box[0]
+    ys = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
+    xs = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
+    return np.clip(np.minimum(xs, ys) / band, 0, 1).astype(np.float32)[..., None]
+
+
+def _grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int, k: float,
+                origin: tuple[float, float]) -> Field:
+    """A field whose grid covers box (ROI output pixels) every px output pixels.
+
+    Grid point j sits at box pixel px * j + (px - 1) / 2: exactly where cv2.resize by a
+    factor px samples it, so upsampling the grid to pixels is one resize."""
+    x0, y0, x1, y1 = box
+    step, half = px / k, (px - 1) / 2 / k
+    gx0, gy0 = origin[0] + x0 / k + half, origin[1] + y0 / k + half
+    gw, gh = int(np.ceil((x1 - x0) / px)), int(np.ceil((y1 - y0) / px))
+    return Field.fit(controls, (gx0, gy0, gx0 + step * gw, gy0 + step * gh), step)
+
+
+def _upsample(back: np.ndarray, px: int, shape: tuple[int, int]) -> np.ndarray:
+    """(gh, gw, 2) grid offsets -> (h, w, 2) per-pixel offsets (see _grid_field)."""
+    gh, gw = back.shape[:2]
+    return cv2.resize(back, (gw * px, gh * px), interpolation=cv2.INTER_LINEAR)[: shape[0], : shape[1]]
+
+
+def _lips_over_mouth(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The photo with its open mouth filled from the lips around it (inpainted).
+
+    The warp closes an open mouth by squeezing the opening into the lip seam; with
+    this fill, what lands in the seam is lip, not a line of teeth. The teeth are
+    still drawn, from the untouched photo, wherever the mouth is open."""
+    ring = np.round(landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2]).astype(np.int32)
+    x, y, w, h = cv2.boundingRect(ring)
+    pad = max(w, h) // 2 + 4
+    x0, y0 = max(x - pad, 0), max(y - pad, 0)
+    x1, y1 = min(x + w + pad, work.shape[1]), min(y + h + pad, work.shape[0])
+    hole = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(hole, [ring - (x0, y0)], 255)
+    hole = cv2.dilate(hole, np.ones((3, 3), np.uint8))
+    out = work.copy()
+    out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(work[y0:y1, x0:x1]), hole, 4, cv2.INPAINT_TELEA)
+    return out
 
 
 def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     """Everything that does not change from frame to frame."""
-    s_work = min(1.0, framing.scale)
+    # The photo is resampled once onto the output pixel grid (area-averaged down, cubic
+    # up) and the crop origin rounded to whole pixels, so at rest every map is an
+    # integer copy: the frame IS the photo where nothing moves. Each frame then moves
+    # pixels by small amounts with a bilinear remap, which stays steady where a
+    # per-frame cubic kernel rings as the warp shifts sub-pixel.
     ph, pw = rig_in.image.shape[:2]
-    if s_work < 1.0:
-        work = cv2.resize(rig_in.image, (max(1, round(pw * s_work)), max(1, round(ph * s_work))),
-                          interpolation=cv2.INTER_AREA)
-    else:
-        work = rig_in.image
+    size = (max(1, round(pw * framing.scale)), max(1, round(ph * framing.scale)))
+    work = cv2.resize(rig_in.image, size, interpolation=cv2.INTER_AREA if framing.scale < 1 else cv2.INTER_CUBIC)
     s_work = work.shape[1] / pw
     landmarks = rig_in.landmarks * s_work
     rig = build_rig(landmarks)
     iod = rig.frame.iod
-    k = framing.scale / s_work
-    ox, oy = framing.x * s_work, framing.y * s_work
+    k = 1.0
+    ox = float(max(0, min(round(framing.x * s_work), work.shape[1] - framing.width)))
+    oy = float(max(0, min(round(framing.y * s_work), work.shape[0] - framing.height)))
 
     oval = rig.rest[FACE_OVAL, :2]
     center = oval.mean(0)
@@ -181,14 +309,17 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
                              np.stack([np.full_like(t, bx0), by0 + t * (by1 - by0)], 1)[1:-1],
                              np.stack([np.full_like(t, bx1), by0 + t * (by1 - by0)], 1)[1:-1]])
     fixed = np.concatenate([fixed_ring, border]).astype(np.float32)
-    controls = np.concatenate([rig.photo[CONTROL_POINTS, :2], moving_ring, fixed]).astype(np.float32)
-    step = GRID_PX / k
-    # Grid point j sits at ROI output pixel GRID_PX * j + (GRID_PX - 1) / 2: exactly where
-    # cv2.resize by GRID_PX samples it, so upsampling the coarse field is one resize.
-    half = (GRID_PX - 1) / 2 / k
-    gx1 = bx0 + half + step * int(np.ceil((x1 - x0) / GRID_PX))
-    gy1 = by0 + half + step * int(np.ceil((y1 - y0) / GRID_PX))
-    field = Field.fit(controls, (bx0 + half, by0 + half, gx1, gy1), step)
+    mouth_band = rig.mouth_gap > 0.03
+    seam = (0.006 * iod * rig.frame.ey).astype(np.float32)
+    sources = np.concatenate([_control_positions(rig.photo[:, :2], mouth_band, seam), moving_ring]).astype(np.float32)
+    controls = np.concatenate([sources, fixed]).astype(np.float32)
+    field = _grid_field(controls, (0, 0, x1 - x0, y1 - y0), GRID_PX, k, (bx0, by0))
+    lips = (rig.rest[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - (bx0, by0)) * k
+    pad = np.array([0.35, 0.3, 0.35, 0.55]) * iod * k
+    mouth_box = (max(int(lips[:, 0].min() - pad[0]), 0), max(int(lips[:, 1].min() - pad[1]), 0),
+                 min(int(lips[:, 0].max() + pad[2]), x1 - x0), min(int(lips[:, 1].max() + pad[3]), y1 - y0))
+    mouth_fields = tuple((_grid_field(controls[rows], mouth_box, MOUTH_GRID_PX, k, (bx0, by0)), rows)
+                         for rows in _mouth_cut(len(controls), mouth_band))
 
     # per-pixel rest map of the ROI
     us, vs = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
@@ -202,25 +333,14 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     # the static frame: the crop at output size, from the working photo
     full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) / k + ox,
                                  np.arange(framing.height, dtype=np.float32) / k + oy)
-    interpolation = cv2.INTER_CUBIC if k > 1.3 else cv2.INTER_LINEAR  # upscaling far: keep it sharp
-    static = cv2.remap(work, full_x, full_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    static = cv2.remap(work, full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     # Behind the person: the plate, fading to the untouched frame at the ROI's inner
     # edges, so that at rest the composite equals the static frame there (no seam).
-    plate_roi = cv2.remap(plate, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    rh, rw = plate_roi.shape[:2]
-    band = max(4.0, 0.08 * iod * k)
-    ramp = np.ones((rh, rw), np.float32)
-    yy, xx = np.mgrid[0:rh, 0:rw].astype(np.float32)
-    for dist, inner in ((xx, x0 > 0), (rw - 1 - xx, x1 < framing.width),
-                        (yy, y0 > 0), (rh - 1 - yy, y1 < framing.height)):
-        if inner:
-            ramp = np.minimum(ramp, np.clip(dist / band, 0, 1))
-    static_roi = static[y0:y1, x0:x1].astype(np.float32)
-    backdrop = plate_roi.astype(np.float32) * ramp[..., None] + static_roi * (1 - ramp[..., None])
-    backdrop = np.clip(backdrop + 0.5, 0, 255).astype(np.uint8)
+    backdrop = cv2.remap(plate, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
     look = MouthLook.of(work, landmarks[UPPER_LIP_OUTER + LOWER_LIP_OUTER[-2:0:-1], :2],
                         landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2])
+    lids = LidLook.of(work, tuple((landmarks[u, :2], landmarks[lo, :2]) for u, lo in _EYE_LINES))
     teeth_alpha = None
     if rig.mouth_gap > 0.05:  # the photo shows its teeth: keep them for the open mouth
         inner = np.zeros(work.shape[:2], np.uint8)
@@ -228,11 +348,18 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
                      255, cv2.LINE_AA, 4)
         inner = cv2.erode(inner, np.ones((3, 3), np.uint8))
         teeth_alpha = cv2.GaussianBlur(inner.astype(np.float32) / 255.0, (0, 0), 0.7)
+    # The photo is person * alpha + plate * (1 - alpha); the warp moves the premultiplied
+    # person (photo - plate * (1 - alpha)) and its alpha, and the frame is that over the
+    # plate: exactly the photo at rest, and a moving edge (hair) carries its own colour,
+    # not a fringe of the old background.
+    skin = _lips_over_mouth(work, landmarks) if teeth_alpha is not None else work
+    premultiplied = skin.astype(np.float32) - (1.0 - alpha)[..., None] * plate.astype(np.float32)
     z = landmarks[:, 2]
     pivot = np.array([center[0], center[1] + 0.4 * iod, float(np.median(z)) + 0.5 * iod], np.float32)
-    return Stage(framing, rig, work, z.astype(np.float32), moving_ring.astype(np.float32), fixed, pivot,
-                 field, (x0, y0, x1, y1), map_x, map_y,
-                 alpha, backdrop, static, look, teeth_alpha, interpolation, (k, ox, oy))
+    return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources, mouth_band, seam,
+                 fixed, pivot,
+                 field, mouth_fields, mouth_box, _feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
+                 alpha, backdrop, static, look, lids, teeth_alpha, (k, ox, oy))
 
 
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
@@ -266,29 +393,66 @@ def _photo_mouth(stage: Stage, mesh: np.ndarray):
     return sample
 
 
-def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
-    """Frame i as (H, W, 3) uint8 RGB."""
-    moved = _targets(stage, perf, i)
-    n_mesh = stage.rig.rest.shape[0]
-    mesh, ring = moved[:n_mesh], moved[n_mesh:]
-    rest = np.concatenate([stage.rig.photo[CONTROL_POINTS, :2], stage.moving_ring])
-    disp = np.concatenate([mesh[CONTROL_POINTS], ring]) - rest
-    disp = np.concatenate([disp, np.zeros((len(stage.fixed), 2), np.float32)])
-    back = stage.field.backward(disp)
-    rh, rw = stage.map_x.shape
-    gh, gw = back.shape[:2]
-    off = cv2.resize(back, (gw * GRID_PX, gh * GRID_PX), interpolation=cv2.INTER_LINEAR)[:rh, :rw]
-    mx, my = stage.map_x + off[..., 0], stage.map_y + off[..., 1]
-    person = cv2.remap(stage.work, mx, my, stage.interpolation, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.remap(stage.alpha_work, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+def _soften_seam(stage: Stage, person: np.ndarray, mx: np.ndarray, my: np.ndarray, lips: np.ndarray) -> None:
+    """Where the photo's open mouth is squeezed into the lip seam, blur it a little.
 
+    Squeezing a band to a line leaves the spline too little room: the few pixels it
+    lands in come out shuffled. A soft contact line is what a closed mouth shows."""
+    if stage.teeth_alpha is None:
+        return
+    h, w = person.shape[:2]
+    x0, y0 = np.floor(lips.min(0)).astype(int) - 4
+    x1, y1 = np.ceil(lips.max(0)).astype(int) + 5
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return
+    landed = cv2.remap(stage.teeth_alpha, mx[y0:y1, x0:x1], my[y0:y1, x0:x1], cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_CONSTANT)
+    a = cv2.GaussianBlur(np.clip(landed * 2, 0, 1), (0, 0), 1.5)[..., None]
+    if float(a.max()) < 0.01:
+        return
+    region = person[y0:y1, x0:x1]
+    soft = cv2.GaussianBlur(region, (0, 0), 0.06 * stage.rig.frame.iod * stage.to_out[0])
+    person[y0:y1, x0:x1] = region + (soft - region) * a
+
+
+def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rh, rw) float32 x and y in the working photo that each ROI pixel shows."""
     k, ox, oy = stage.to_out
     x0, y0, x1, y1 = stage.roi
+    off = _upsample(stage.field.backward(disp), GRID_PX, stage.map_x.shape)
+    bx0, by0, bx1, by1 = stage.mouth_box
+    fine = [_upsample(field.backward(disp[rows]), MOUTH_GRID_PX, (by1 - by0, bx1 - bx0))
+            for field, rows in stage.mouth_fields]
+    if len(fine) == 2:  # lips parting: above the seam the upper field, below it the lower
+        seam = ((mesh[UPPER_LIP_INNER] + mesh[LOWER_LIP_INNER]) / 2 - (ox, oy)) * k - (x0 + bx0, y0 + by0)
+        below = _below_seam(seam, (by1 - by0, bx1 - bx0), stage.rig.frame.iod)
+        fine = [fine[0] + (fine[1] - fine[0]) * below]
+    fine = fine[0]
+    coarse = off[by0:by1, bx0:bx1]
+    off[by0:by1, bx0:bx1] = coarse + (fine - coarse) * stage.mouth_feather
+    return stage.map_x + off[..., 0], stage.map_y + off[..., 1]
+
+
+def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
+    """Frame i as (H, W, 3) uint8 RGB."""
+    mesh, disp = displacement(stage, perf, i)
+    mx, my = source_map(stage, mesh, disp)
+    k, ox, oy = stage.to_out
+    x0, y0, x1, y1 = stage.roi
+    person = cv2.remap(stage.premultiplied, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    alpha = cv2.remap(stage.alpha_work, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
     to_roi = np.array([ox + x0 / k, oy + y0 / k], np.float32)
+    _soften_seam(stage, person, mx, my, (mesh[UPPER_LIP_OUTER + LOWER_LIP_OUTER] - to_roi) * k)
     draw_mouth(person, (mesh[UPPER_LIP_INNER] - to_roi) * k, (mesh[LOWER_LIP_INNER] - to_roi) * k,
                stage.rig.frame.iod * k, stage.look, _photo_mouth(stage, mesh))
+    for eye, (upper, lower) in enumerate(_EYE_LINES):
+        draw_lids(person, (mesh[upper] - to_roi) * k, (mesh[lower] - to_roi) * k, float(perf.blink[i]),
+                  stage.lids.skin[eye], stage.lids.lash[eye], stage.rig.frame.iod * k)
     out = stage.static.copy()
-    out[y0:y1, x0:x1] = cv2.blendLinear(person, stage.backdrop, alpha, 1.0 - alpha)
+    comp = person + stage.backdrop * (1.0 - alpha)[..., None]
+    out[y0:y1, x0:x1] = np.clip(comp + 0.5, 0, 255).astype(np.uint8)
     return out
 
 

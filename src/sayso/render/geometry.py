@@ -45,6 +45,7 @@ CONTROL_POINTS = sorted(set(
 # Basis channels, in order: the mouth and expression channels of a Performance, then
 # the two gaze axes. Blink is not linear (lids meet along a curve) and is applied apart.
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
+_SMILE, _ROUND = CHANNELS.index("smile"), CHANNELS.index("round")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,11 @@ class Rig:
 
     def pose(self, weights: np.ndarray, blink: float) -> np.ndarray:
         """(478, 2) landmark pixels for channel weights (C,) and a blink in [0, 1]."""
-        pts = self.rest[:, :2] + np.tensordot(weights.astype(np.float32), self.basis, axes=1)
+        w = weights.astype(np.float32).copy()
+        # a rounded mouth cannot smile broadly: rounding takes back half the smile's
+        # pull on the corners (both at once would fold the skin at the corners)
+        w[_SMILE] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
+        pts = self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
         if blink > 0:
             _close_lids(pts, float(blink))
         return pts
@@ -144,19 +149,24 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     # spread (ee, s) and round (oo, w): mouth corners out or in, lips with them.
     side = np.sign(L[:, 0] - mouth[0])
     near_corner = np.maximum(_bump(L, rc, 0.42), _bump(L, lc, 0.42))
+    # Lips thin by their OUTER contours only: inner lips that touch in the photo must
+    # never be pushed toward each other, or they would cross and fold the field.
+    upper_outer, lower_outer = np.array(UPPER_LIP_OUTER[1:-1]), np.array(LOWER_LIP_OUTER[1:-1])
     B["spread"][:, 0] = 0.07 * side * near_corner
-    B["spread"][upper_lip, 1] += 0.012
-    B["spread"][lower_lip, 1] -= 0.012
+    B["spread"][upper_outer, 1] += 0.012
+    B["spread"][lower_outer, 1] -= 0.012
     B["round"][:, 0] = -0.09 * side * near_corner
     B["round"][upper_lip, 1] -= 0.02 * prof[upper_lip]
     B["round"][lower_lip, 1] += 0.03 * prof[lower_lip]
 
     # press (m, b, p): lips pressed thin toward the seam.
     B["press"][:] = closing
-    B["press"][UPPER_LIP_OUTER[1:-1], 1] += 0.02
-    B["press"][LOWER_LIP_OUTER[1:-1], 1] -= 0.02
-    # tuck (f, v): the lower lip rises to touch the upper teeth.
-    B["tuck"][lower_lip, 1] = -0.045 * prof[lower_lip]
+    B["press"][upper_outer, 1] += 0.02
+    B["press"][lower_outer, 1] -= 0.02
+    # tuck (f, v): the lower lip rolls in under the upper teeth: it thins from below
+    # and the upper lip lifts a little off it.
+    B["tuck"][lower_outer, 1] = -0.04 * prof[lower_outer]
+    B["tuck"][upper_lip, 1] = -0.012 * prof[upper_lip]
 
     # expressions: action units as smooth bumps on the mesh.
     cheek_r, cheek_l = (L[50] + L[205]) / 2, (L[280] + L[425]) / 2
@@ -197,9 +207,12 @@ def _closing(L: np.ndarray) -> tuple[np.ndarray, float]:
     d = np.zeros_like(L)
     if gap < 0.015:
         return d, gap
+    # The lips meet along a seam but the opening is left a hair's height (the contact
+    # line): a band squeezed to exactly nothing would fold the deformation over.
     seam = L[up, 1] + gaps * 0.5
-    d[up, 1] = seam - L[up, 1]
-    d[low, 1] = seam - L[low, 1]
+    contact = np.minimum(0.02, 0.1 * gaps) / 2
+    d[up, 1] = seam - contact - L[up, 1]
+    d[low, 1] = seam + contact - L[low, 1]
     mouth = (L[61] + L[291]) / 2
     lower_outer = np.array(LOWER_LIP_OUTER[1:-1])
     chin_w = _smoothstep((L[:, 1] - mouth[1]) / max(L[17, 1] - mouth[1], 1e-3))

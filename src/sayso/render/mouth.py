@@ -32,9 +32,9 @@ class MouthLook:
         cv2.fillPoly(ring, [np.round(inner).astype(np.int32)], 0)
         pixels = image[ring > 0]
         lip = np.median(pixels, axis=0) if len(pixels) else np.array([150.0, 90.0, 90.0])
-        # teeth: a warm off-white, dimmed toward the photo's own brightness
+        # teeth: a warm ivory, dimmed a little toward the photo's own brightness
         brightness = float(np.mean(image)) / 255.0
-        teeth = np.array([214.0, 204.0, 186.0]) * (0.75 + 0.25 * brightness)
+        teeth = np.array([236.0, 226.0, 204.0]) * (0.85 + 0.15 * brightness)
         return cls(lip.astype(np.float32), teeth.astype(np.float32))
 
 
@@ -53,7 +53,7 @@ def _edge_y(line: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
 def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: float, look: MouthLook,
                photo_mouth: Callable[[int, int, int, int], tuple[np.ndarray, np.ndarray]] | None = None) -> None:
-    """Draw the mouth interior into image (h, w, 3) uint8, in place.
+    """Draw the mouth interior into image (h, w, 3) (uint8 or float32 in [0, 255]), in place.
 
     upper, lower: (11, 2) inner lip lines corner to corner, image pixels.
     iod: inter-ocular distance in image pixels, the scale of teeth and tongue.
@@ -84,8 +84,9 @@ def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: flo
     depth = np.clip((ys - top) / np.maximum(bottom - top, 1.0), 0, 1)
 
     # cavity: darkest at the back, a little lighter under the lips and at the corners
-    shade = 0.14 + 0.16 * np.abs(depth - 0.45) * 2 + 0.12 * across
-    patch = look.lip[None, None, :] * shade[..., None] + np.array([10.0, 2.0, 1.0])
+    shade = 0.55 + 0.45 * np.abs(depth - 0.45) * 2 + 0.3 * across  # darkest at the back
+    cavity = 0.5 * look.lip * 0.32 + 0.5 * np.array([70.0, 18.0, 20.0])  # dark, warm, red
+    patch = cavity[None, None, :] * shade[..., None]
 
     openness = min(gap / (0.2 * iod), 1.0)
     # tongue: a soft low ellipse, seen only when the jaw drops far
@@ -97,12 +98,14 @@ def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: flo
         patch += (colour[None, None, :] * (0.7 + 0.3 * depth[..., None]) - patch) * tongue[..., None]
 
     # teeth: upper row hangs from the upper lip, lower row peeks above the lower lip
-    tooth_h = min(0.085 * iod, 0.55 * gap)
-    width_w = np.clip(1.0 - (across / 0.78) ** 6, 0, 1)
+    tooth_h = min(0.06 * iod, 0.4 * gap)
+    width_w = np.clip(1.0 - (across / 0.68) ** 4, 0, 1)
     upper_t = np.clip((top + tooth_h - ys) / 1.2, 0, 1) * (ys >= top - 1) * width_w
     low_h = min(0.03 * iod, 0.25 * gap) * min(max(openness - 0.3, 0) / 0.4, 1.0)
     lower_t = np.clip((ys - (bottom - low_h)) / 1.2, 0, 1) * width_w * 0.8
-    tooth_shade = (0.95 - 0.4 * across ** 2)[..., None]
+    # a faint gap between neighbouring teeth, one tooth ~0.075 IOD wide
+    gaps = 1.0 - 0.12 * np.clip(1.0 - np.abs(((xs - (left + right) / 2) / (0.075 * iod)) % 1.0 - 0.5) * 8, 0, 1)
+    tooth_shade = ((0.95 - 0.45 * across ** 2) * gaps)[..., None]
     rows = () if photo_mouth is not None else ((lower_t, 0.72), (upper_t, 1.0))
     for t, dim in rows:
         patch += (look.teeth[None, None, :] * tooth_shade * dim - patch) * t[..., None]
@@ -115,4 +118,4 @@ def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: flo
         patch += (own - patch) * cover[..., None]
     region = image[y0:y1, x0:x1].astype(np.float32)
     a = mask[..., None]
-    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + patch * a, 0, 255).astype(np.uint8)
+    image[y0:y1, x0:x1] = np.clip(region * (1 - a) + patch * a, 0, 255).astype(image.dtype)

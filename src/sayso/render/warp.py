@@ -4,9 +4,11 @@ The spline is fitted on the REST positions of the control points, which never ch
 for a photo, so its system is inverted once and a frame costs two matrix products on
 a coarse grid. That gives the forward displacement f(s) (where a photo point goes).
 The renderer needs the backward map (where an output pixel comes from), which solves
-q = s + f(s): s = q - f(s), a fixed-point iteration that converges because the field
-is smooth (|grad f| < 1, so nothing folds). Each iteration samples the coarse grid
-with bilinear interpolation, so nothing is resampled from the photo twice.
+q = s + f(s) for s. Newton's method does it on the coarse grid: the field and its
+Jacobian are sampled bilinearly at the current guess, and the 2x2 step is solved in
+closed form. A plain fixed-point iteration (s = q - f(s)) stalls where the field
+squeezes hard, such as a wide-open mouth in the photo closing to a line, where
+|grad f| nears 1. Nothing is resampled from the photo twice.
 """
 
 from __future__ import annotations
@@ -65,15 +67,21 @@ class Field:
         weights = self._solve @ displacement.astype(np.float32)
         return (self._eval @ weights).reshape(*self.shape, 2)
 
-    def backward(self, displacement: np.ndarray, iterations: int = 4) -> np.ndarray:
+    def backward(self, displacement: np.ndarray, iterations: int = 6) -> np.ndarray:
         """(gh, gw, 2) float32: for each grid point q, the offset s - q to its source."""
-        fwd = self.forward(displacement)
+        fwd = self.forward(displacement) / float(self.step)  # grid units from here on
         gh, gw = self.shape
         gy, gx = np.mgrid[0:gh, 0:gw].astype(np.float32)
-        back = -fwd
+        # Jacobian of q = s + f(s), channels: dqx/dx, dqx/dy, dqy/dx, dqy/dy
+        jac = np.stack([1 + np.gradient(fwd[..., 0], axis=1), np.gradient(fwd[..., 0], axis=0),
+                        np.gradient(fwd[..., 1], axis=1), 1 + np.gradient(fwd[..., 1], axis=0)], -1)
+        sx, sy = gx - fwd[..., 0], gy - fwd[..., 1]
         for _ in range(iterations):
-            # sample f at s = q + back (grid units), bilinear, clamped at the border
-            mx = gx + back[..., 0] / float(self.step)
-            my = gy + back[..., 1] / float(self.step)
-            back = -cv2.remap(fwd, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return back
+            f = cv2.remap(fwd, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            j = cv2.remap(jac, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            rx, ry = sx + f[..., 0] - gx, sy + f[..., 1] - gy  # residual q(s) - q
+            det = j[..., 0] * j[..., 3] - j[..., 1] * j[..., 2]
+            det = np.where(np.abs(det) < 0.05, np.copysign(0.05, det), det)  # squeezed to a line
+            sx = sx - (j[..., 3] * rx - j[..., 1] * ry) / det
+            sy = sy - (j[..., 0] * ry - j[..., 2] * rx) / det
+        return (np.stack([sx - gx, sy - gy], -1) * float(self.step)).astype(np.float32)

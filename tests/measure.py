@@ -1,0 +1,33 @@
+"""What a viewer sees in a frame, measured on landmarks re-detected with mediapipe.
+
+Lengths are in units of the inter-ocular distance (IOD) so they do not depend on size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sayso.face import analyze
+
+
+@dataclass(frozen=True)
+class Face:
+    mouth_open: float  # inner-lip gap at the middle of the mouth / IOD
+    eye_open: float  # mean lid gap of both eyes / IOD
+    corner_lift: float  # mouth centre y minus mouth-corner y, / IOD (higher = smile)
+    brow_gap: float  # brow to eye distance / IOD (lower = frown)
+    center: np.ndarray  # (2,) face centre in pixels
+    iod: float
+
+
+def measure(frame: np.ndarray) -> Face:
+    lm = analyze(frame).landmarks[:, :2]
+    iod = float(np.linalg.norm(lm[468] - lm[473]))
+    mouth = float(np.mean([lm[lo, 1] - lm[up, 1] for up, lo in ((82, 87), (13, 14), (312, 317))]))
+    eyes = float(np.mean([lm[lo, 1] - lm[up, 1] for up, lo in ((159, 145), (386, 374))]))
+    corners = (lm[61, 1] + lm[291, 1]) / 2
+    centre = (lm[13, 1] + lm[14, 1]) / 2
+    brows = float(np.mean([lm[e, 1] - lm[b, 1] for b, e in ((105, 159), (334, 386))]))
+    return Face(mouth / iod, eyes / iod, (corners - centre) / -iod, brows / iod, lm.mean(0), iod)

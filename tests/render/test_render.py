@@ -1,0 +1,148 @@
+"""The renderer, measured on landmarks re-detected in its frames."""
+
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+from measure import measure
+
+from sayso.face import analyze
+from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
+from sayso.photo import load_photo
+from sayso.render import ASPECTS, displacement, frame_for, prepare, render_frame
+from sayso.render.geometry import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
+
+
+def pose(**controls) -> Performance:
+    """A one-frame performance; keyword names are mouth/expression channels or
+    blink, yaw, pitch, roll, gaze_x, gaze_y."""
+    mouth = np.array([[controls.get(c, 0.0) for c in MOUTH_CHANNELS]], np.float32)
+    expr = np.array([[controls.get(c, 0.0) for c in EXPRESSION_CHANNELS]], np.float32)
+    head = np.array([[controls.get(c, 0.0) for c in ("yaw", "pitch", "roll")]], np.float32)
+    gaze = np.array([[controls.get("gaze_x", 0.0), controls.get("gaze_y", 0.0)]], np.float32)
+    return Performance(Fraction(24), mouth, expr, np.array([controls.get("blink", 0.0)], np.float32),
+                       gaze, head, np.zeros(1, np.float32))
+
+
+@pytest.fixture(scope="module")
+def biden(photos):
+    rig = analyze(load_photo(photos / "fr_biden_official_portrait.jpg"))
+    return prepare(rig, frame_for(rig, "480p", "1:1"))
+
+
+@pytest.fixture(scope="module")
+def podium(photos):
+    rig = analyze(load_photo(photos / "fr_obama_podium_speaking.jpg"))
+    return rig, prepare(rig, frame_for(rig, "480p", "1:1"))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS) + ["auto"])
+@pytest.mark.parametrize("size, short", [("480p", 480), ("720p", 720), ("1080p", 1080)])
+def test_framing_crops_around_the_face_and_never_stretches(photos, aspect, size, short):
+    rig = analyze(load_photo(photos / "fr_obama_official_portrait.jpg"))
+    f = frame_for(rig, size, aspect)
+    pw, ph = rig.size
+    assert min(f.width, f.height) == short and f.width % 2 == 0 and f.height % 2 == 0
+    assert abs(f.crop_w / f.crop_h - f.width / f.height) < 0.01  # same shape: not stretched
+    assert 0 <= f.x and f.x + f.crop_w <= pw + 1e-6 and 0 <= f.y and f.y + f.crop_h <= ph + 1e-6
+    cx, cy = rig.landmarks[:, :2].mean(0)
+    assert f.x < cx < f.x + f.crop_w and f.y < cy < f.y + f.crop_h
+    if aspect != "auto":
+        assert abs(f.width / f.height - ASPECTS[aspect]) < 0.01
+
+
+def test_at_rest_a_closed_mouth_photo_is_unchanged(biden):
+    frame = render_frame(biden, pose(), 0)
+    assert frame.shape == (480, 480, 3) and frame.dtype == np.uint8
+    assert psnr(frame, biden.static) > 40  # no seam, halo or smear where nothing moves
+
+
+def test_jaw_drop_opens_the_mouth_and_it_closes_again(biden):
+    rest, opened = measure(render_frame(biden, pose(), 0)), measure(render_frame(biden, pose(jaw=1.0), 0))
+    assert rest.mouth_open < 0.05
+    assert opened.mouth_open - rest.mouth_open > 0.12
+    assert abs(opened.iod - rest.iod) / rest.iod < 0.02  # the eyes did not move with the jaw
+
+
+def _dark_mouth_pixels(stage, frame) -> int:
+    """Pixels of an open mouth (cavity much darker than the lips) in the lips' box."""
+    lips = stage.rig.photo[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - stage.to_out[1:]
+    x0, y0 = np.floor(lips.min(0)).astype(int)
+    x1, y1 = np.ceil(lips.max(0)).astype(int)
+    luma = frame[y0:y1, x0:x1].astype(np.float32) @ np.array([0.299, 0.587, 0.114])
+    lip = stage.look.lip @ np.array([0.299, 0.587, 0.114])
+    return int((luma < 0.4 * lip).sum())
+
+
+def test_open_mouth_photo_closes_partly_at_rest_and_fully_on_press(podium):
+    rig, stage = podium
+    photo, rest, press = stage.static, render_frame(stage, pose(), 0), render_frame(stage, pose(press=1.0), 0)
+    open_px = _dark_mouth_pixels(stage, photo)
+    assert open_px > 300  # the photo: mid-word, mouth wide open
+    assert _dark_mouth_pixels(stage, press) < 0.2 * open_px  # m, b, p: lips shut
+    gaps = [measure(f).mouth_open for f in (photo, rest, press)]
+    assert gaps[0] - 0.05 > gaps[1] > gaps[2]
+
+
+def test_blink_closes_the_eyes(biden):
+    rest = measure(render_frame(biden, pose(), 0)).eye_open
+    shut = measure(render_frame(biden, pose(blink=1.0), 0)).eye_open
+    assert shut < 0.45 * rest
+
+
+@pytest.mark.parametrize("expression, field, sign", [
+    ("smile", "corner_lift", +1), ("sad", "corner_lift", -1),
+    ("angry", "brow_gap", -1), ("surprised", "brow_gap", +1),
+])
+def test_expressions_move_the_face_the_right_way(biden, expression, field, sign):
+    rest = getattr(measure(render_frame(biden, pose(), 0)), field)
+    moved = getattr(measure(render_frame(biden, pose(**{expression: 1.0}), 0)), field)
+    assert sign * (moved - rest) > 0.02
+
+
+def test_head_turn_moves_the_face_but_not_the_background(biden):
+    rest, turned = render_frame(biden, pose(), 0), render_frame(biden, pose(yaw=4.0, roll=2.0), 0)
+    shift = np.linalg.norm(measure(turned).center - measure(rest).center)
+    assert shift > 1.5  # pixels at 480p
+    x0, y0, x1, y1 = biden.roi
+    outside = np.ones(rest.shape[:2], bool)
+    outside[y0:y1, x0:x1] = False
+    assert np.array_equal(rest[outside], turned[outside])
+
+
+# The strongest poses the motion stage makes: one base expression at a time, full
+# mouth shapes, a closed blink and a head turn beyond the sway's reach.
+@pytest.mark.parametrize("controls", [
+    dict(jaw=1.0, round=1.0, smile=1.0, blink=1.0, yaw=5.0, pitch=4.0, roll=3.0),
+    dict(jaw=1.0, spread=1.0, surprised=1.0, blink=1.0, yaw=-5.0, pitch=-4.0, roll=-3.0),
+    dict(press=1.0, spread=1.0, angry=1.0, blink=1.0), dict(tuck=1.0, sad=1.0, gaze_x=0.1),
+])
+def test_the_field_never_folds_where_it_shows(biden, podium, controls):
+    """The deformation stays one-to-one (positive Jacobian) in strong poses, except
+    inside the open mouth, which the mouth interior covers. A mouth field cut at the
+    lip seam is checked on the side where it is used."""
+    for stage in (biden, podium[1]):
+        mesh, disp = displacement(stage, pose(**controls), 0)
+        opening = mesh[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1]].astype(np.float32)
+        seam = (stage.rig.photo[UPPER_LIP_INNER, :2] + stage.rig.photo[LOWER_LIP_INNER, :2]) / 2
+        cut = len(stage.mouth_fields) == 2
+        for n, (field, rows) in enumerate(((stage.field, slice(None)),) + stage.mouth_fields):
+            fwd = field.forward(disp[rows]) / field.step  # grid units
+            det = ((1 + np.gradient(fwd[..., 0], axis=1)) * (1 + np.gradient(fwd[..., 1], axis=0))
+                   - np.gradient(fwd[..., 0], axis=0) * np.gradient(fwd[..., 1], axis=1))
+            gy, gx = np.mgrid[0:field.shape[0], 0:field.shape[1]]
+            sx, sy = field.x0 + gx * field.step, field.y0 + gy * field.step
+            tx, ty = sx + fwd[..., 0] * field.step, sy + fwd[..., 1] * field.step
+            margin = 1.5 * field.step
+            shows = np.array([cv2.pointPolygonTest(opening, (float(x), float(y)), True) < -margin
+                              for x, y in zip(tx.ravel(), ty.ravel())]).reshape(det.shape)
+            if cut and n > 0:  # 1: upper field, used above the seam; 2: lower, below
+                line = np.interp(sx, seam[:, 0], seam[:, 1])
+                shows &= (sy < line - margin) if n == 1 else (sy > line + margin)
+            assert det[shows].min() > 0.05, (controls, n)
