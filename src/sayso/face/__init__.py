@@ -8,7 +8,11 @@ large photos are measured at a useful resolution.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -23,15 +27,31 @@ _MIN_SCORE = 0.5
 _LOCK = threading.Lock()  # mediapipe graphs are not safe to share between threads
 
 
+@contextlib.contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    """mediapipe's C++ side logs feedback-tensor and XNNPACK notices straight to file
+    descriptor 2 on every graph start; a user should not see them. Failures still
+    surface as Python exceptions. Callers hold _LOCK, so one redirect at a time."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to mute
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 @lru_cache(maxsize=None)
 def _solutions():
-    import logging
-    import os
-
     os.environ.setdefault("GLOG_minloglevel", "2")
-    logging.getLogger("absl").setLevel(logging.ERROR)
     from mediapipe.python.solutions import face_detection, face_mesh, selfie_segmentation
 
+    atexit.register(_close_solutions)
     return {
         "detect_far": face_detection.FaceDetection(model_selection=1, min_detection_confidence=_MIN_SCORE),
         "detect_near": face_detection.FaceDetection(model_selection=0, min_detection_confidence=_MIN_SCORE),
@@ -41,11 +61,20 @@ def _solutions():
     }
 
 
+def _close_solutions() -> None:
+    """Close the graphs at exit, muted: their teardown logs too."""
+    if _solutions.cache_info().currsize:
+        with _LOCK, _native_stderr_muted():
+            for solution in _solutions().values():
+                solution.close()
+        _solutions.cache_clear()
+
+
 def detect_faces(image: np.ndarray) -> tuple[FaceBox, ...]:
     """Every face the detector finds with score >= 0.5, numbered left to right."""
     h, w = image.shape[:2]
     boxes: list[FaceBox] = []
-    with _LOCK:
+    with _LOCK, _native_stderr_muted():
         for name in ("detect_far", "detect_near"):
             result = _solutions()[name].process(image)
             for det in result.detections or ():
@@ -82,7 +111,7 @@ def _mesh(image: np.ndarray, box: FaceBox) -> np.ndarray | None:
     cx, cy = box.center
     crop, x0, y0 = _crop(image, cx, cy, 2.2 * max(box.width, box.height))
     ch, cw = crop.shape[:2]
-    with _LOCK:
+    with _LOCK, _native_stderr_muted():
         result = _solutions()["mesh"].process(crop)
     if not result.multi_face_landmarks:
         return None
@@ -102,7 +131,7 @@ def _person_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     size = float(max(hi - lo))
     cx, cy = (lo + hi) / 2
     crop, x0, y0 = _crop(image, cx, cy + 0.5 * size, 4.0 * size)
-    with _LOCK:
+    with _LOCK, _native_stderr_muted():
         seg = _solutions()["segment"].process(crop).segmentation_mask
     mask = np.zeros((h, w), np.float32)
     mask[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] = np.clip(seg, 0, 1)

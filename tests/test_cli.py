@@ -1,0 +1,141 @@
+"""The sayso command as a user runs it: exit codes, one-line messages, nothing left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+SAYSO = [sys.executable, "-m", "sayso.cli"]
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(SAYSO + list(args), capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("sayso: ")
+    return lines[0]
+
+
+def huge_png(path: Path, width: int = 10000, height: int = 6000) -> Path:
+    """A valid PNG header that claims 60 megapixels (the pixels are never decoded)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))  # noqa: E731
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("case, code, words", [
+    ("missing", 3, "does not exist"),
+    ("text", 4, "not an image"),
+    ("truncated", 4, ""),
+    ("huge", 5, "50,000,000"),
+    ("landscape", 6, "no face"),
+    ("tiny", 7, "80 px"),
+])
+def test_bad_photos_fail_with_their_own_code_and_leave_nothing(tmp_path, photos, case, code, words):
+    photo = tmp_path / "photo.jpg"
+    if case == "text":
+        photo.write_text("this is not a picture")
+    elif case == "truncated":
+        photo.write_bytes((photos / "fr_obama_official_portrait.jpg").read_bytes()[:20000])
+    elif case == "huge":
+        photo = huge_png(tmp_path / "huge.png")
+    elif case == "landscape":
+        import numpy as np
+        from PIL import Image
+        Image.fromarray(np.tile(np.linspace(60, 200, 300, dtype=np.uint8)[:, None, None], (1, 400, 3))).save(photo)
+    elif case == "tiny":
+        photo = photos / "pillow_hopper_128px.png"
+    out = tmp_path / "out.mp4"
+    proc = run("make", str(photo), "He says 'hi'", "-o", str(out))
+    assert proc.returncode == code, proc.stderr
+    assert words.lower() in one_line_error(proc).lower()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".mp4" or "partial" in p.name) == []
+
+
+def test_unwritable_output_is_refused_before_any_work(tmp_path, photos):
+    start = time.monotonic()
+    proc = run("make", str(photos / "skimage_astronaut.png"), "He says 'hi'", "-o", str(tmp_path / "no" / "such" / "dir.mp4"))
+    assert proc.returncode == 8
+    assert "no/such" in one_line_error(proc)
+    assert time.monotonic() - start < 5  # no model was loaded, no frame rendered
+
+
+@pytest.mark.parametrize("args, code", [
+    (["--size", "4k"], 2), (["--fps", "60"], 2), (["--voice", "robot"], 2), (["--face", "9"], 2),
+    (["--duration", "0.1"], 2), (["-o", "out.avi"], 2),
+])
+def test_bad_options_exit_2_with_one_line(tmp_path, photos, args, code):
+    proc = run("make", str(photos / "skimage_astronaut.png"), "He says 'hi'", *args, cwd=tmp_path)
+    assert proc.returncode == code
+    one_line_error(proc)
+
+
+def test_prompt_too_long(tmp_path, photos):
+    proc = run("make", str(photos / "skimage_astronaut.png"), "x" * 2001, "-o", str(tmp_path / "o.mp4"))
+    assert proc.returncode == 9 and "2000" in one_line_error(proc)
+
+
+def test_json_summary_and_quiet(tmp_path, photos):
+    out = tmp_path / "a.mp4"
+    proc = run("make", str(photos / "skimage_astronaut.png"), "She says 'Hello.'", "-o", str(out), "--json", "--size", "480p")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["video"] == str(out) and summary["width"] == 480 and summary["plan"]["voice"] == "female"
+    assert set(summary["timings"]) >= {"face", "speech", "render"}
+    quiet = run("make", str(photos / "skimage_astronaut.png"), "--duration", "1", "-q", "-o", str(tmp_path / "q.mp4"), "--size", "480p")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_verbose_says_what_was_ignored(tmp_path, photos):
+    proc = run("make", str(photos / "skimage_astronaut.png"), "At night she smiles and says 'Hi.'", "-v",
+               "--size", "480p", "-o", str(tmp_path / "v.mp4"))
+    assert proc.returncode == 0 and "ignored" in proc.stderr and "night" in proc.stderr
+
+
+def test_plan_prints_json():
+    proc = run("plan", "She smiles and says 'I will always love you.'")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["line"] == "I will always love you."
+
+
+def test_progress_bar_on_a_terminal_and_ctrl_c_leaves_nothing(tmp_path, photos):
+    out = tmp_path / "long.mp4"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child runs sayso on a terminal
+        os.execv(sys.executable, SAYSO + ["make", str(photos / "fr_biden_official_portrait.jpg"), "",
+                                          "--duration", "60", "-o", str(out)])
+    seen = b""
+    deadline = time.monotonic() + 90
+    while b"render [" not in seen and time.monotonic() < deadline:
+        try:
+            seen += os.read(fd, 1024)
+        except OSError:
+            break
+    assert b"render [" in seen  # the bar is drawn while frames render
+    os.kill(pid, signal.SIGINT)
+    _, status = os.waitpid(pid, 0)
+    rest = b""
+    try:
+        while True:
+            chunk = os.read(fd, 1024)
+            if not chunk:
+                break
+            rest += chunk
+    except OSError:
+        pass
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert b"cancelled" in rest
+    assert list(tmp_path.iterdir()) == []  # no video, no partial file
