@@ -15,7 +15,6 @@ import secrets
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Rational
 from pathlib import Path

@@ -24,58 +24,15 @@ from .eyes import LidLook, draw_lids
 from .geometry import (CONTROL_POINTS, FACE_OVAL, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
                        LOWER_LIP_OUTER, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
                        Rig, build_rig)
+from .framing import ASPECTS, SIZES, Framing, frame_for
+from .layers import clean_plate, lips_over_mouth, person_alpha
 from .mouth import MouthLook, draw_mouth
-from .warp import Field
+from .warp import Field, feather, grid_field, upsample
 
-__all__ = ["Framing", "Stage", "frame_for", "prepare", "render"]
+__all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "frame_for", "prepare", "render", "render_frame"]
 
-SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
-ASPECTS = {"1:1": 1.0, "16:9": 16 / 9, "9:16": 9 / 16, "4:3": 4 / 3, "3:4": 3 / 4}
-MAX_UPSCALE = 1.5  # beyond this a crop is widened: upscaled photos look soft
-FACE_SHARE = 0.30  # auto framing keeps the face at least this share of the frame width
-GRID_PX = 8  # output pixels between deformation grid points (an integer: see _grid_field)
+GRID_PX = 8  # output pixels between deformation grid points (an integer: see warp.grid_field)
 MOUTH_GRID_PX = 2  # the same near the lips, where the field squeezes and stretches most
-
-
-def _even(x: float) -> int:
-    return max(2, int(round(x / 2)) * 2)
-
-
-@dataclass(frozen=True)
-class Framing:
-    """Where the output frame sits in the photo: crop origin and size in photo
-    pixels, and the output size in pixels (both even)."""
-
-    x: float
-    y: float
-    crop_w: float
-    crop_h: float
-    width: int
-    height: int
-
-    @property
-    def scale(self) -> float:
-        """Output pixels per photo pixel."""
-        return self.width / self.crop_w
-
-
-def frame_for(rig: FaceRig, size: str, aspect: str) -> Framing:
-    """Crop around the chosen face at the asked aspect, never stretched."""
-    pw, ph = rig.size
-    ratio = ASPECTS.get(aspect) or min(max(pw / ph, 9 / 16), 16 / 9)
-    short = SIZES[size]
-    out_w, out_h = (_even(short * ratio), short) if ratio >= 1 else (short, _even(short / ratio))
-    lm = rig.landmarks
-    face_w = float(np.ptp(lm[:, 0]))
-    cx, cy = float(lm[:, 0].mean()), float(lm[:, 1].mean())
-    # the largest crop of this aspect inside the photo, then tighter while the face is small
-    crop_w = min(pw, ph * ratio)
-    crop_w = min(crop_w, max(face_w / FACE_SHARE, out_w / MAX_UPSCALE))
-    crop_w = min(crop_w, pw, ph * ratio)
-    crop_h = crop_w / ratio
-    x = min(max(cx - crop_w / 2, 0.0), pw - crop_w)
-    y = min(max(cy - 0.42 * crop_h, 0.0), ph - crop_h)
-    return Framing(x, y, crop_w, crop_h, out_w, out_h)
 
 
 def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
@@ -130,36 +87,6 @@ class Stage:
 
 
 _EYE_LINES = ((RIGHT_EYE_UPPER, RIGHT_EYE_LOWER), (LEFT_EYE_UPPER, LEFT_EYE_LOWER))
-
-
-def _person_alpha(rig: FaceRig, landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Hardened person mask at working scale, always covering the face itself."""
-    mask = cv2.resize(rig.mask, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
-    alpha = np.clip((mask - 0.3) / 0.4, 0, 1)
-    hull = np.zeros(shape, np.uint8)
-    cv2.fillConvexPoly(hull, cv2.convexHull(np.round(landmarks[:, :2]).astype(np.int32)), 1)
-    alpha = np.maximum(alpha, hull.astype(np.float32))
-    return cv2.GaussianBlur(alpha, (0, 0), 0.8)
-
-
-def _clean_plate(work: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], iod: float) -> np.ndarray:
-    """The background with the person removed inside box (working pixels): inpainted
-    at low resolution from a dilated mask, so head motion reveals background, not a halo."""
-    x0, y0, x1, y1 = box
-    region = work[y0:y1, x0:x1]
-    hole = (alpha[y0:y1, x0:x1] > 0.05).astype(np.uint8)
-    grow = max(3, int(0.12 * iod))
-    hole = cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
-    small = max(1.0, max(region.shape[:2]) / 200.0)
-    sw, sh = max(2, int(region.shape[1] / small)), max(2, int(region.shape[0] / small))
-    lo = cv2.inpaint(cv2.resize(region, (sw, sh), interpolation=cv2.INTER_AREA),
-                     cv2.resize(hole, (sw, sh), interpolation=cv2.INTER_NEAREST), 5, cv2.INPAINT_TELEA)
-    filled = cv2.resize(lo, (region.shape[1], region.shape[0]), interpolation=cv2.INTER_LINEAR)
-    # only where the person is (alpha > 0) is the background unknown
-    inside = (alpha[y0:y1, x0:x1] > 0.0)[..., None]
-    plate = work.copy()
-    plate[y0:y1, x0:x1] = np.where(inside, filled, region)
-    return plate
 
 
 _BAND_PAIRS = (np.array(UPPER_LIP_INNER[1:-1]), np.array(LOWER_LIP_INNER[1:-1]))
@@ -228,52 +155,6 @@ def _below_seam(seam: np.ndarray, shape: tuple[int, int], iod: float) -> np.ndar
     return (side * (1 - fade) + 0.5 * fade).astype(np.float32)[..., None]
 
 
-def _feather(box: tuple[int, int, int, int], band: int = 6) -> np.ndarray:
-    """(h, w, 1) weight rising from 0 at the box edges to 1 inside, over band pixels."""
-    h, w = box[3] - box[1], box[2] - box[0]
-    ys = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
-    xs = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
-    return np.clip(np.minimum(xs, ys) / band, 0, 1).astype(np.float32)[..., None]
-
-
-def _grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int, k: float,
-                origin: tuple[float, float]) -> Field:
-    """A field whose grid covers box (ROI output pixels) every px output pixels.
-
-    Grid point j sits at box pixel px * j + (px - 1) / 2: exactly where cv2.resize by a
-    factor px samples it, so upsampling the grid to pixels is one resize."""
-    x0, y0, x1, y1 = box
-    step, half = px / k, (px - 1) / 2 / k
-    gx0, gy0 = origin[0] + x0 / k + half, origin[1] + y0 / k + half
-    gw, gh = int(np.ceil((x1 - x0) / px)), int(np.ceil((y1 - y0) / px))
-    return Field.fit(controls, (gx0, gy0, gx0 + step * gw, gy0 + step * gh), step)
-
-
-def _upsample(back: np.ndarray, px: int, shape: tuple[int, int]) -> np.ndarray:
-    """(gh, gw, 2) grid offsets -> (h, w, 2) per-pixel offsets (see _grid_field)."""
-    gh, gw = back.shape[:2]
-    return cv2.resize(back, (gw * px, gh * px), interpolation=cv2.INTER_LINEAR)[: shape[0], : shape[1]]
-
-
-def _lips_over_mouth(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """The photo with its open mouth filled from the lips around it (inpainted).
-
-    The warp closes an open mouth by squeezing the opening into the lip seam; with
-    this fill, what lands in the seam is lip, not a line of teeth. The teeth are
-    still drawn, from the untouched photo, wherever the mouth is open."""
-    ring = np.round(landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2]).astype(np.int32)
-    x, y, w, h = cv2.boundingRect(ring)
-    pad = max(w, h) // 2 + 4
-    x0, y0 = max(x - pad, 0), max(y - pad, 0)
-    x1, y1 = min(x + w + pad, work.shape[1]), min(y + h + pad, work.shape[0])
-    hole = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillPoly(hole, [ring - (x0, y0)], 255)
-    hole = cv2.dilate(hole, np.ones((3, 3), np.uint8))
-    out = work.copy()
-    out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(work[y0:y1, x0:x1]), hole, 4, cv2.INPAINT_TELEA)
-    return out
-
-
 def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     """Everything that does not change from frame to frame."""
     # The photo is resampled once onto the output pixel grid (area-averaged down, cubic
@@ -313,22 +194,22 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     seam = (0.006 * iod * rig.frame.ey).astype(np.float32)
     sources = np.concatenate([_control_positions(rig.photo[:, :2], mouth_band, seam), moving_ring]).astype(np.float32)
     controls = np.concatenate([sources, fixed]).astype(np.float32)
-    field = _grid_field(controls, (0, 0, x1 - x0, y1 - y0), GRID_PX, k, (bx0, by0))
+    field = grid_field(controls, (0, 0, x1 - x0, y1 - y0), GRID_PX, k, (bx0, by0))
     lips = (rig.rest[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - (bx0, by0)) * k
     pad = np.array([0.35, 0.3, 0.35, 0.55]) * iod * k
     mouth_box = (max(int(lips[:, 0].min() - pad[0]), 0), max(int(lips[:, 1].min() - pad[1]), 0),
                  min(int(lips[:, 0].max() + pad[2]), x1 - x0), min(int(lips[:, 1].max() + pad[3]), y1 - y0))
-    mouth_fields = tuple((_grid_field(controls[rows], mouth_box, MOUTH_GRID_PX, k, (bx0, by0)), rows)
+    mouth_fields = tuple((grid_field(controls[rows], mouth_box, MOUTH_GRID_PX, k, (bx0, by0)), rows)
                          for rows in _mouth_cut(len(controls), mouth_band))
 
     # per-pixel rest map of the ROI
     us, vs = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     map_x, map_y = us / k + ox, vs / k + oy
 
-    alpha = _person_alpha(rig_in, landmarks, work.shape[:2])
+    alpha = person_alpha(rig_in, landmarks, work.shape[:2])
     wx0, wy0 = max(int(bx0), 0), max(int(by0), 0)
     wx1, wy1 = min(int(math.ceil(bx1)) + 1, work.shape[1]), min(int(math.ceil(by1)) + 1, work.shape[0])
-    plate = _clean_plate(work, alpha, (wx0, wy0, wx1, wy1), iod)
+    plate = clean_plate(work, alpha, (wx0, wy0, wx1, wy1), iod)
 
     # the static frame: the crop at output size, from the working photo
     full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) / k + ox,
@@ -352,13 +233,13 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     # person (photo - plate * (1 - alpha)) and its alpha, and the frame is that over the
     # plate: exactly the photo at rest, and a moving edge (hair) carries its own colour,
     # not a fringe of the old background.
-    skin = _lips_over_mouth(work, landmarks) if teeth_alpha is not None else work
+    skin = lips_over_mouth(work, landmarks) if teeth_alpha is not None else work
     premultiplied = skin.astype(np.float32) - (1.0 - alpha)[..., None] * plate.astype(np.float32)
     z = landmarks[:, 2]
     pivot = np.array([center[0], center[1] + 0.4 * iod, float(np.median(z)) + 0.5 * iod], np.float32)
     return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources, mouth_band, seam,
                  fixed, pivot,
-                 field, mouth_fields, mouth_box, _feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
+                 field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
                  alpha, backdrop, static, look, lids, teeth_alpha, (k, ox, oy))
 
 
@@ -420,9 +301,9 @@ def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.nda
     """(rh, rw) float32 x and y in the working photo that each ROI pixel shows."""
     k, ox, oy = stage.to_out
     x0, y0, x1, y1 = stage.roi
-    off = _upsample(stage.field.backward(disp), GRID_PX, stage.map_x.shape)
+    off = upsample(stage.field.backward(disp), GRID_PX, stage.map_x.shape)
     bx0, by0, bx1, by1 = stage.mouth_box
-    fine = [_upsample(field.backward(disp[rows]), MOUTH_GRID_PX, (by1 - by0, bx1 - bx0))
+    fine = [upsample(field.backward(disp[rows]), MOUTH_GRID_PX, (by1 - by0, bx1 - bx0))
             for field, rows in stage.mouth_fields]
     if len(fine) == 2:  # lips parting: above the seam the upper field, below it the lower
         seam = ((mesh[UPPER_LIP_INNER] + mesh[LOWER_LIP_INNER]) / 2 - (ox, oy)) * k - (x0 + bx0, y0 + by0)

@@ -85,3 +85,30 @@ class Field:
             sx = sx - (j[..., 3] * rx - j[..., 1] * ry) / det
             sy = sy - (j[..., 0] * ry - j[..., 2] * rx) / det
         return (np.stack([sx - gx, sy - gy], -1) * float(self.step)).astype(np.float32)
+
+
+def feather(box: tuple[int, int, int, int], band: int = 6) -> np.ndarray:
+    """(h, w, 1) weight rising from 0 at the box edges to 1 inside, over band pixels."""
+    h, w = box[3] - box[1], box[2] - box[0]
+    ys = np.minimum(np.arange(h), np.arange(h)[::-1])[:, None]
+    xs = np.minimum(np.arange(w), np.arange(w)[::-1])[None, :]
+    return np.clip(np.minimum(xs, ys) / band, 0, 1).astype(np.float32)[..., None]
+
+
+def grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int, k: float,
+                origin: tuple[float, float]) -> Field:
+    """A field whose grid covers box (ROI output pixels) every px output pixels.
+
+    Grid point j sits at box pixel px * j + (px - 1) / 2: exactly where cv2.resize by a
+    factor px samples it, so upsampling the grid to pixels is one resize."""
+    x0, y0, x1, y1 = box
+    step, half = px / k, (px - 1) / 2 / k
+    gx0, gy0 = origin[0] + x0 / k + half, origin[1] + y0 / k + half
+    gw, gh = int(np.ceil((x1 - x0) / px)), int(np.ceil((y1 - y0) / px))
+    return Field.fit(controls, (gx0, gy0, gx0 + step * gw, gy0 + step * gh), step)
+
+
+def upsample(back: np.ndarray, px: int, shape: tuple[int, int]) -> np.ndarray:
+    """(gh, gw, 2) grid offsets -> (h, w, 2) per-pixel offsets (see _grid_field)."""
+    gh, gw = back.shape[:2]
+    return cv2.resize(back, (gw * px, gh * px), interpolation=cv2.INTER_LINEAR)[: shape[0], : shape[1]]
