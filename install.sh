@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# 1. System packages. PyAV bundles FFmpeg (libx264, AAC) and mediapipe bundles its GL
-#    libraries, so sayso itself needs none; the judge's set-up below needs none either.
-#    sox is used by nobody at run time; we only make sure apt works when asked for.
-if [ "${SAYSO_SYSTEM_PACKAGES:-}" != "" ] && command -v apt-get >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends ${SAYSO_SYSTEM_PACKAGES}
+# 1. System packages: none. PyAV bundles FFmpeg (libx264, AAC), mediapipe its own GL
+#    libraries, piper its espeak-ng data; only Python 3.11 with venv is needed.
+if ! command -v python3.11 >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+   && ! python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv
 fi
 
 # 2. Python environment with the pinned, tested set (--no-deps: mediapipe's metadata

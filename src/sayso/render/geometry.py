@@ -80,9 +80,8 @@ class Rig:
     """The linear face rig of one photo.
 
     photo: (478, 3) float32 pixels; the landmarks as measured in the photo.
-    rest: (478, 3) float32 pixels; the same with the mouth closed (the neutral pose).
+    rest: (478, 3) float32 pixels; the neutral pose: an open mouth half closed.
     basis: (C, 478, 2) float32 pixel displacement per unit of each CHANNELS entry.
-    lid_*: eye-lid index pairs (upper, lower) per eye for blinks.
     """
 
     frame: FaceFrame
