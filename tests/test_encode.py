@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 import signal
@@ -16,11 +15,12 @@ import av
 import numpy as np
 import pytest
 
+from forking import in_child
+
 from sayso.encode import AUDIO_RATE, VideoWriter, check_output
 from sayso.probe import probe
 from sayso.errors import BadOptionError, EncodeError, OutputError
 
-NOBODY = 65534
 W, H = 96, 64  # small frames keep each file well under a second
 
 
@@ -341,32 +341,6 @@ def test_check_output_refuses_a_folder_nothing_can_be_created_in() -> None:
     with pytest.raises(OutputError) as error:
         check_output("/proc/out.mp4")
     assert_one_line(error, Path("/proc/out.mp4"))
-
-
-def in_child(function: Callable[[], str], as_nobody: bool = False) -> str:
-    """Run function in a forked child (optionally after dropping root); returns its
-    answer, or "ErrorType: message". Limits and user changes stay out of pytest."""
-    if as_nobody and os.geteuid() != 0:
-        pytest.skip("needs root to switch to another user")
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        os.close(read_end)
-        try:
-            if as_nobody:
-                os.setgroups([])
-                os.setgid(NOBODY)
-                os.setuid(NOBODY)
-            answer = function()
-        except BaseException as error:  # noqa: BLE001 - reported to the parent
-            answer = f"{type(error).__name__}: {error}"
-        os.write(write_end, answer.encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        answer = pipe.read().decode()
-    os.waitpid(child, 0)
-    return answer
 
 
 @pytest.fixture

@@ -9,18 +9,19 @@ import struct
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from forking import in_child
+
 from sayso.errors import BadImageError, ImageTooLargeError, InputNotFoundError
 from sayso.photo import MAX_PIXELS, load_photo
 
 PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"  # ../shared beside the checkout
-NOBODY = 65534
 
 
 def needs(path: Path) -> Path:
@@ -246,34 +247,6 @@ def shared_tmp() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def as_nobody(function: Callable[[], str]) -> str:
-    """Run function in a forked child that has dropped root; returns what it returned.
-
-    The venv's interpreter lives under /root (mode 0700), so a fresh process cannot
-    be started as another user; a fork already has everything imported.
-    """
-    if os.geteuid() != 0:
-        pytest.skip("needs root to switch to another user")
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - runs in the child
-        os.close(read_end)
-        try:
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            answer = function()
-        except BaseException as error:  # noqa: BLE001 - reported to the parent
-            answer = f"{type(error).__name__}: {error}"
-        os.write(write_end, answer.encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        answer = pipe.read().decode()
-    os.waitpid(child, 0)
-    return answer
-
-
 def test_unreadable_file_for_an_ordinary_user(shared_tmp: Path) -> None:
     path = save_png(shared_tmp / "private.png", np.zeros((40, 40, 3), np.uint8))
     path.chmod(0o600)  # owned by root: nobody may not read it
@@ -282,7 +255,7 @@ def test_unreadable_file_for_an_ordinary_user(shared_tmp: Path) -> None:
         load_photo(path)
         return "loaded"
 
-    answer = as_nobody(load)
+    answer = in_child(load, as_nobody=True)
     assert answer.startswith("InputNotFoundError:")
     assert "permission denied" in answer and str(path) in answer
 

@@ -72,7 +72,7 @@ def test_jaw_drop_opens_the_mouth_and_it_closes_again(biden):
 
 def _dark_mouth_pixels(stage, frame) -> int:
     """Pixels of an open mouth (cavity much darker than the lips) in the lips' box."""
-    lips = stage.rig.photo[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - stage.to_out[1:]
+    lips = stage.rig.photo[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - stage.origin
     x0, y0 = np.floor(lips.min(0)).astype(int)
     x1, y1 = np.ceil(lips.max(0)).astype(int)
     luma = frame[y0:y1, x0:x1].astype(np.float32) @ np.array([0.299, 0.587, 0.114])

@@ -23,9 +23,9 @@ from ..motion.model import Performance
 from .eyes import LidLook, draw_lids
 from .geometry import (CONTROL_POINTS, FACE_OVAL, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
                        LOWER_LIP_OUTER, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
-                       Rig, build_rig)
+                       Rig, build_rig, patch_box)
 from .framing import ASPECTS, SIZES, Framing, frame_for
-from .layers import clean_plate, lips_over_mouth, person_alpha
+from .layers import clean_plate, lips_over_mouth, open_mouth_mask, person_alpha
 from .mouth import MouthLook, draw_mouth
 from .warp import Field, feather, grid_field, upsample
 
@@ -83,7 +83,7 @@ class Stage:
     look: MouthLook
     lids: LidLook
     teeth_alpha: np.ndarray | None  # (h, w) float32 the photo's open mouth, if it shows one
-    to_out: tuple[float, float, float]  # working -> output: scale, x0, y0 (out = (p - x0) * scale)
+    origin: np.ndarray  # (2,) working-photo pixel under output pixel (0, 0): out = p - origin
 
 
 _EYE_LINES = ((RIGHT_EYE_UPPER, RIGHT_EYE_LOWER), (LEFT_EYE_UPPER, LEFT_EYE_LOWER))
@@ -169,7 +169,6 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     landmarks = rig_in.landmarks * s_work
     rig = build_rig(landmarks)
     iod = rig.frame.iod
-    k = 1.0
     ox = float(max(0, min(round(framing.x * s_work), work.shape[1] - framing.width)))
     oy = float(max(0, min(round(framing.y * s_work), work.shape[0] - framing.height)))
 
@@ -178,12 +177,12 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     moving_ring = _ring(center, oval, 1.4, 20)
     fixed_ring = _ring(center + (0, 0.25 * iod), oval, 1.9, 24)
     # ROI: the fixed ring's box, in output pixels, clipped to the frame
-    x0, y0 = np.floor((fixed_ring.min(0) - (ox, oy)) * k).astype(int)
-    x1, y1 = np.ceil((fixed_ring.max(0) - (ox, oy)) * k).astype(int)
+    x0, y0 = np.floor(fixed_ring.min(0) - (ox, oy)).astype(int)
+    x1, y1 = np.ceil(fixed_ring.max(0) - (ox, oy)).astype(int)
     x0, y0 = max(x0, 0), max(y0, 0)
     x1, y1 = min(x1, framing.width), min(y1, framing.height)
     # anchors on the ROI border so the field is zero where the ROI meets the static frame
-    bx0, by0, bx1, by1 = x0 / k + ox, y0 / k + oy, x1 / k + ox, y1 / k + oy
+    bx0, by0, bx1, by1 = x0 + ox, y0 + oy, x1 + ox, y1 + oy
     t = np.linspace(0, 1, 9)
     border = np.concatenate([np.stack([bx0 + t * (bx1 - bx0), np.full_like(t, by0)], 1),
                              np.stack([bx0 + t * (bx1 - bx0), np.full_like(t, by1)], 1),
@@ -194,17 +193,17 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     seam = (0.006 * iod * rig.frame.ey).astype(np.float32)
     sources = np.concatenate([_control_positions(rig.photo[:, :2], mouth_band, seam), moving_ring]).astype(np.float32)
     controls = np.concatenate([sources, fixed]).astype(np.float32)
-    field = grid_field(controls, (0, 0, x1 - x0, y1 - y0), GRID_PX, k, (bx0, by0))
-    lips = (rig.rest[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - (bx0, by0)) * k
-    pad = np.array([0.35, 0.3, 0.35, 0.55]) * iod * k
+    field = grid_field(controls, (0, 0, x1 - x0, y1 - y0), GRID_PX, (bx0, by0))
+    lips = rig.rest[UPPER_LIP_OUTER + LOWER_LIP_OUTER, :2] - (bx0, by0)
+    pad = np.array([0.35, 0.3, 0.35, 0.55]) * iod
     mouth_box = (max(int(lips[:, 0].min() - pad[0]), 0), max(int(lips[:, 1].min() - pad[1]), 0),
                  min(int(lips[:, 0].max() + pad[2]), x1 - x0), min(int(lips[:, 1].max() + pad[3]), y1 - y0))
-    mouth_fields = tuple((grid_field(controls[rows], mouth_box, MOUTH_GRID_PX, k, (bx0, by0)), rows)
+    mouth_fields = tuple((grid_field(controls[rows], mouth_box, MOUTH_GRID_PX, (bx0, by0)), rows)
                          for rows in _mouth_cut(len(controls), mouth_band))
 
     # per-pixel rest map of the ROI
     us, vs = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
-    map_x, map_y = us / k + ox, vs / k + oy
+    map_x, map_y = us + ox, vs + oy
 
     alpha = person_alpha(rig_in, landmarks, work.shape[:2])
     wx0, wy0 = max(int(bx0), 0), max(int(by0), 0)
@@ -212,23 +211,17 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     plate = clean_plate(work, alpha, (wx0, wy0, wx1, wy1), iod)
 
     # the static frame: the crop at output size, from the working photo
-    full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) / k + ox,
-                                 np.arange(framing.height, dtype=np.float32) / k + oy)
+    full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) + ox,
+                                 np.arange(framing.height, dtype=np.float32) + oy)
     static = cv2.remap(work, full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    # Behind the person: the plate, fading to the untouched frame at the ROI's inner
-    # edges, so that at rest the composite equals the static frame there (no seam).
+    # behind the person: the clean plate (equal to the photo wherever alpha is 0)
     backdrop = cv2.remap(plate, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
     look = MouthLook.of(work, landmarks[UPPER_LIP_OUTER + LOWER_LIP_OUTER[-2:0:-1], :2],
                         landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2])
     lids = LidLook.of(work, tuple((landmarks[u, :2], landmarks[lo, :2]) for u, lo in _EYE_LINES))
-    teeth_alpha = None
-    if rig.mouth_gap > 0.05:  # the photo shows its teeth: keep them for the open mouth
-        inner = np.zeros(work.shape[:2], np.uint8)
-        cv2.fillPoly(inner, [np.round(landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2] * 16).astype(np.int32)],
-                     255, cv2.LINE_AA, 4)
-        inner = cv2.erode(inner, np.ones((3, 3), np.uint8))
-        teeth_alpha = cv2.GaussianBlur(inner.astype(np.float32) / 255.0, (0, 0), 0.7)
+    # the photo shows its teeth: keep them for the open mouth
+    teeth_alpha = open_mouth_mask(work, landmarks) if rig.mouth_gap > 0.05 else None
     # The photo is person * alpha + plate * (1 - alpha); the warp moves the premultiplied
     # person (photo - plate * (1 - alpha)) and its alpha, and the frame is that over the
     # plate: exactly the photo at rest, and a moving edge (hair) carries its own colour,
@@ -240,7 +233,7 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources, mouth_band, seam,
                  fixed, pivot,
                  field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
-                 alpha, backdrop, static, look, lids, teeth_alpha, (k, ox, oy))
+                 alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32))
 
 
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
@@ -281,32 +274,29 @@ def _soften_seam(stage: Stage, person: np.ndarray, mx: np.ndarray, my: np.ndarra
     lands in come out shuffled. A soft contact line is what a closed mouth shows."""
     if stage.teeth_alpha is None:
         return
-    h, w = person.shape[:2]
-    x0, y0 = np.floor(lips.min(0)).astype(int) - 4
-    x1, y1 = np.ceil(lips.max(0)).astype(int) + 5
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    box = patch_box(lips, 4, person.shape, min_size=4)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     landed = cv2.remap(stage.teeth_alpha, mx[y0:y1, x0:x1], my[y0:y1, x0:x1], cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_CONSTANT)
     a = cv2.GaussianBlur(np.clip(landed * 2, 0, 1), (0, 0), 1.5)[..., None]
     if float(a.max()) < 0.01:
         return
     region = person[y0:y1, x0:x1]
-    soft = cv2.GaussianBlur(region, (0, 0), 0.06 * stage.rig.frame.iod * stage.to_out[0])
+    soft = cv2.GaussianBlur(region, (0, 0), 0.06 * stage.rig.frame.iod)
     person[y0:y1, x0:x1] = region + (soft - region) * a
 
 
 def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(rh, rw) float32 x and y in the working photo that each ROI pixel shows."""
-    k, ox, oy = stage.to_out
     x0, y0, x1, y1 = stage.roi
     off = upsample(stage.field.backward(disp), GRID_PX, stage.map_x.shape)
     bx0, by0, bx1, by1 = stage.mouth_box
     fine = [upsample(field.backward(disp[rows]), MOUTH_GRID_PX, (by1 - by0, bx1 - bx0))
             for field, rows in stage.mouth_fields]
     if len(fine) == 2:  # lips parting: above the seam the upper field, below it the lower
-        seam = ((mesh[UPPER_LIP_INNER] + mesh[LOWER_LIP_INNER]) / 2 - (ox, oy)) * k - (x0 + bx0, y0 + by0)
+        seam = (mesh[UPPER_LIP_INNER] + mesh[LOWER_LIP_INNER]) / 2 - stage.origin - (x0 + bx0, y0 + by0)
         below = _below_seam(seam, (by1 - by0, bx1 - bx0), stage.rig.frame.iod)
         fine = [fine[0] + (fine[1] - fine[0]) * below]
     fine = fine[0]
@@ -319,18 +309,17 @@ def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
     """Frame i as (H, W, 3) uint8 RGB."""
     mesh, disp = displacement(stage, perf, i)
     mx, my = source_map(stage, mesh, disp)
-    k, ox, oy = stage.to_out
     x0, y0, x1, y1 = stage.roi
     person = cv2.remap(stage.premultiplied, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     alpha = cv2.remap(stage.alpha_work, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
-    to_roi = np.array([ox + x0 / k, oy + y0 / k], np.float32)
-    _soften_seam(stage, person, mx, my, (mesh[UPPER_LIP_OUTER + LOWER_LIP_OUTER] - to_roi) * k)
-    draw_mouth(person, (mesh[UPPER_LIP_INNER] - to_roi) * k, (mesh[LOWER_LIP_INNER] - to_roi) * k,
-               stage.rig.frame.iod * k, stage.look, _photo_mouth(stage, mesh))
+    to_roi = stage.origin + (x0, y0)  # posed landmarks -> ROI pixels
+    _soften_seam(stage, person, mx, my, mesh[UPPER_LIP_OUTER + LOWER_LIP_OUTER] - to_roi)
+    draw_mouth(person, mesh[UPPER_LIP_INNER] - to_roi, mesh[LOWER_LIP_INNER] - to_roi,
+               stage.rig.frame.iod, stage.look, _photo_mouth(stage, mesh))
     for eye, (upper, lower) in enumerate(_EYE_LINES):
-        draw_lids(person, (mesh[upper] - to_roi) * k, (mesh[lower] - to_roi) * k, float(perf.blink[i]),
-                  stage.lids.skin[eye], stage.lids.lash[eye], stage.rig.frame.iod * k)
+        draw_lids(person, mesh[upper] - to_roi, mesh[lower] - to_roi, float(perf.blink[i]),
+                  stage.lids.skin[eye], stage.lids.lash[eye], stage.rig.frame.iod)
     out = stage.static.copy()
     comp = person + stage.backdrop * (1.0 - alpha)[..., None]
     out[y0:y1, x0:x1] = np.clip(comp + 0.5, 0, 255).astype(np.uint8)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .geometry import patch_box
+
 _SUB = 4
 
 
@@ -56,13 +58,10 @@ def draw_lids(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, closure: 
         return
     weight = weight * weight * (3 - 2 * weight)
     ring = np.concatenate([upper, lower[-2:0:-1]])
-    h, w = image.shape[:2]
-    pad = int(0.05 * iod) + 3
-    x0, y0 = np.floor(ring.min(0)).astype(int) - pad
-    x1, y1 = np.ceil(ring.max(0)).astype(int) + pad
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = patch_box(ring, int(0.05 * iod) + 3, image.shape)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     off = np.array([x0, y0], np.float32)
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [np.round((ring - off) * (1 << _SUB)).astype(np.int32)], 255, cv2.LINE_AA, _SUB)

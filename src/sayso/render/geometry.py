@@ -102,6 +102,19 @@ class Rig:
         return pts
 
 
+def patch_box(points: np.ndarray, pad: int, shape: tuple[int, ...], min_size: int = 2
+              ) -> tuple[int, int, int, int] | None:
+    """x0, y0, x1, y1: the pixel box around (k, 2) points, grown by pad and clipped to
+    an image of shape (h, w, ...); None when too little of it is left to draw in."""
+    h, w = shape[:2]
+    x0, y0 = np.floor(points.min(0)).astype(int) - pad
+    x1, y1 = np.ceil(points.max(0)).astype(int) + pad + 1
+    x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), w), min(int(y1), h)
+    if x1 - x0 < min_size or y1 - y0 < min_size:
+        return None
+    return x0, y0, x1, y1
+
+
 def _smoothstep(x: np.ndarray) -> np.ndarray:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3 - 2 * x)

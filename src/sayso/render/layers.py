@@ -57,3 +57,12 @@ def lips_over_mouth(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     out = work.copy()
     out[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(work[y0:y1, x0:x1]), hole, 4, cv2.INPAINT_TELEA)
     return out
+
+
+def open_mouth_mask(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(h, w) float32 in [0, 1]: the inside of the photo's open mouth, just within the lips."""
+    inner = np.zeros(work.shape[:2], np.uint8)
+    ring = landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2]
+    cv2.fillPoly(inner, [np.round(ring * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
+    inner = cv2.erode(inner, np.ones((3, 3), np.uint8))
+    return cv2.GaussianBlur(inner.astype(np.float32) / 255.0, (0, 0), 0.7)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .geometry import patch_box
+
 _SUB = 4  # fillPoly sub-pixel bits: polygons are placed to 1/16 px
 
 
@@ -65,12 +67,10 @@ def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: flo
     gap = float(np.max(lower[1:-1, 1] - upper[1:-1, 1]))
     if gap < 0.6:  # closed to within a pixel: nothing shows
         return
-    h, w = image.shape[:2]
-    x0, y0 = np.floor(ring.min(0)).astype(int) - 2
-    x1, y1 = np.ceil(ring.max(0)).astype(int) + 3
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    box = patch_box(ring, 2, image.shape)
+    if box is None:
         return
+    x0, y0, x1, y1 = box
     off = np.array([x0, y0], np.float32)
     up, low = upper - off, lower - off
     ph, pw = y1 - y0, x1 - x0

@@ -95,17 +95,17 @@ def feather(box: tuple[int, int, int, int], band: int = 6) -> np.ndarray:
     return np.clip(np.minimum(xs, ys) / band, 0, 1).astype(np.float32)[..., None]
 
 
-def grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int, k: float,
-                origin: tuple[float, float]) -> Field:
-    """A field whose grid covers box (ROI output pixels) every px output pixels.
+def grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int,
+               origin: tuple[float, float]) -> Field:
+    """A field whose grid covers box (pixels relative to origin) every px pixels.
 
     Grid point j sits at box pixel px * j + (px - 1) / 2: exactly where cv2.resize by a
     factor px samples it, so upsampling the grid to pixels is one resize."""
     x0, y0, x1, y1 = box
-    step, half = px / k, (px - 1) / 2 / k
-    gx0, gy0 = origin[0] + x0 / k + half, origin[1] + y0 / k + half
+    half = (px - 1) / 2
+    gx0, gy0 = origin[0] + x0 + half, origin[1] + y0 + half
     gw, gh = int(np.ceil((x1 - x0) / px)), int(np.ceil((y1 - y0) / px))
-    return Field.fit(controls, (gx0, gy0, gx0 + step * gw, gy0 + step * gh), step)
+    return Field.fit(controls, (gx0, gy0, gx0 + px * gw, gy0 + px * gh), float(px))
 
 
 def upsample(back: np.ndarray, px: int, shape: tuple[int, int]) -> np.ndarray:
