@@ -6,6 +6,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -417,17 +418,30 @@ def test_disk_full_is_an_output_error_and_leaves_nothing(mount_tmpfs: Callable[[
 
 
 def test_file_size_limit_is_an_output_error(tmp_path: Path) -> None:
-    """Needs no mount: RLIMIT_FSIZE makes write() fail with EFBIG, in a forked child."""
+    """Needs no mount: RLIMIT_FSIZE makes write() fail with EFBIG. The encoder runs
+    threads, so it runs in a fresh interpreter (not a fork of this threaded one)."""
     path = tmp_path / "out.mp4"
+    script = (
+        "import sys, numpy as np\n"
+        "from fractions import Fraction\n"
+        "from sayso.encode import AUDIO_RATE, VideoWriter\n"
+        "from sayso.errors import OutputError\n"
+        "rng = np.random.default_rng(0)\n"
+        "try:\n"
+        "    with VideoWriter(sys.argv[1], 320, 240, Fraction(25), AUDIO_RATE) as writer:\n"
+        "        for _ in range(100):\n"
+        "            writer.write(rng.integers(0, 256, (240, 320, 3), np.uint8))\n"
+        "    print('finished')\n"
+        "except OutputError as error:\n"
+        "    print(f'OutputError: {error}')\n"
+    )
 
-    def encode() -> str:
+    def limit() -> None:  # runs between fork and exec: only the limit, nothing else
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
-        with VideoWriter(path, 320, 240, Fraction(25), AUDIO_RATE) as writer:
-            for index in range(100):
-                writer.write(noise(index))
-        return "finished"
 
-    answer = in_child(encode)
-    assert answer.startswith("OutputError:") and str(path) in answer
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                          timeout=120, preexec_fn=limit)
+    answer = proc.stdout.strip()
+    assert answer.startswith("OutputError:") and str(path) in answer, proc.stderr
     assert list(tmp_path.iterdir()) == []
