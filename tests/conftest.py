@@ -1,4 +1,7 @@
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,3 +16,13 @@ def photos() -> Path:
     if not PHOTOS.is_dir():
         pytest.fail(f"the shared test photos are missing: expected {PHOTOS}")
     return PHOTOS
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder anyone may enter but only root may write (pytest's tmp_path is 0700),
+    for tests that drop to another user."""
+    folder = Path(tempfile.mkdtemp(prefix="sayso-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -344,23 +342,14 @@ def test_check_output_refuses_a_folder_nothing_can_be_created_in() -> None:
     assert_one_line(error, Path("/proc/out.mp4"))
 
 
-@pytest.fixture
-def root_owned_folder() -> Iterator[Path]:
-    """A folder anyone may enter but only root may write (pytest's tmp_path is 0700)."""
-    folder = Path(tempfile.mkdtemp(prefix="sayso-test-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_check_output_refuses_a_folder_without_write_permission(root_owned_folder: Path) -> None:
+def test_check_output_refuses_a_folder_without_write_permission(shared_tmp: Path) -> None:
     def check() -> str:
-        return str(check_output(root_owned_folder / "out.mp4"))
+        return str(check_output(shared_tmp / "out.mp4"))
 
     # Root writes anywhere, so drop to an ordinary user to meet a real EACCES.
     answer = in_child(check, as_nobody=True)
     assert answer.startswith("OutputError:") and "Permission denied" in answer
-    assert list(root_owned_folder.iterdir()) == []
+    assert list(shared_tmp.iterdir()) == []
 
 
 @pytest.fixture

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import struct
-import tempfile
 import time
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -236,15 +233,6 @@ def test_unreadable_file_as_root() -> None:
     with pytest.raises(InputNotFoundError) as error:
         load_photo(path)
     assert "permission denied" in assert_one_line(error, path)
-
-
-@pytest.fixture
-def shared_tmp() -> Iterator[Path]:
-    """A folder other users can enter (pytest's tmp_path is private to root)."""
-    folder = Path(tempfile.mkdtemp(prefix="sayso-test-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_unreadable_file_for_an_ordinary_user(shared_tmp: Path) -> None:
