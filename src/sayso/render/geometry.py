@@ -36,6 +36,7 @@ AROUND_MOUTH = [57, 287, 164, 167, 393, 212, 432, 202, 422, 18, 200, 199, 175, 9
 FOREHEAD = [151, 9, 108, 337, 69, 299]
 
 INNER_LIP_RING = UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1]  # closed contour, 20 points
+OUTER_LIP_RING = UPPER_LIP_OUTER + LOWER_LIP_OUTER[-2:0:-1]
 CONTROL_POINTS = sorted(set(
     UPPER_LIP_OUTER + LOWER_LIP_OUTER + UPPER_LIP_INNER + LOWER_LIP_INNER
     + RIGHT_EYE_UPPER + RIGHT_EYE_LOWER + LEFT_EYE_UPPER + LEFT_EYE_LOWER + RIGHT_IRIS + LEFT_IRIS
@@ -126,6 +127,14 @@ def _bump(local: np.ndarray, center: np.ndarray, radius: float) -> np.ndarray:
     return 1.0 - _smoothstep(d)
 
 
+def _chin_weight(L: np.ndarray) -> np.ndarray:
+    """(n,) how much each point moves with the jaw: 0 above the mouth corners, 1 from
+    the bottom of the lower lip down, fading out sideways toward the jaw's hinges."""
+    mouth = (L[61] + L[291]) / 2
+    down = _smoothstep((L[:, 1] - mouth[1]) / max(L[17, 1] - mouth[1], 1e-3))
+    return down * np.clip(1.0 - ((L[:, 0] - mouth[0]) / 1.15) ** 2, 0.0, 1.0)
+
+
 def _lip_profile(local: np.ndarray, left: float, right: float) -> np.ndarray:
     """(n,) 1 at the middle of the mouth, 0.55 at its corners, along u."""
     mid, half = (left + right) / 2, max((right - left) / 2, 1e-3)
@@ -145,12 +154,10 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     upper_lip = np.array(UPPER_LIP_OUTER[1:-1] + UPPER_LIP_INNER[1:-1])
     lower_lip = np.array(LOWER_LIP_OUTER[1:-1] + LOWER_LIP_INNER[1:-1])
     corners = np.array([61, 291, 78, 308])
-    v_lower = L[17, 1]  # bottom of the lower lip
     prof = _lip_profile(L, rc[0], lc[0])
 
     # jaw: the lower lip and chin drop together; the upper lip barely moves.
-    chin_w = _smoothstep((L[:, 1] - mouth[1]) / max(v_lower - mouth[1], 1e-3))
-    chin_w *= np.clip(1.0 - ((L[:, 0] - mouth[0]) / 1.15) ** 2, 0.0, 1.0)
+    chin_w = _chin_weight(L)
     drop = max(0.26 - 0.5 * rest_gap, 0.14)
     B["jaw"][:, 1] = drop * chin_w
     B["jaw"][lower_lip, 1] = drop * prof[lower_lip]
@@ -211,8 +218,8 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
 def _closing(L: np.ndarray) -> tuple[np.ndarray, float]:
     """(478, 2) local displacement that closes an open mouth, and the open gap (IOD).
 
-    Inner lips meet at a seam half way down the gap; the lower lip and chin rise a
-    little with it (parted lips over the teeth close mostly by the lips)."""
+    Only the inner lips move: they meet at a seam half way down the gap, and the
+    jaw stays where the photo has it (parted lips over the teeth close by the lips)."""
     up, low = np.array(UPPER_LIP_INNER[1:-1]), np.array(LOWER_LIP_INNER[1:-1])
     gaps = L[low, 1] - L[up, 1]
     gap = float(max(gaps.max(), 0.0))
@@ -225,13 +232,6 @@ def _closing(L: np.ndarray) -> tuple[np.ndarray, float]:
     contact = np.minimum(0.02, 0.1 * gaps) / 2
     d[up, 1] = seam - contact - L[up, 1]
     d[low, 1] = seam + contact - L[low, 1]
-    mouth = (L[61] + L[291]) / 2
-    lower_outer = np.array(LOWER_LIP_OUTER[1:-1])
-    chin_w = _smoothstep((L[:, 1] - mouth[1]) / max(L[17, 1] - mouth[1], 1e-3))
-    chin_w *= np.clip(1.0 - ((L[:, 0] - mouth[0]) / 1.15) ** 2, 0.0, 1.0)
-    lift = -0.0 * gap
-    d[:, 1] = np.where(np.isin(np.arange(len(L)), np.concatenate([up, low])), d[:, 1], lift * chin_w)
-    d[lower_outer, 1] = lift * _lip_profile(L[lower_outer], L[61, 0], L[291, 0])
     return d, gap
 
 

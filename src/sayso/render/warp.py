@@ -1,7 +1,7 @@
 """A smooth deformation field between control points (thin-plate spline).
 
-The spline is fitted on the REST positions of the control points, which never change
-for a photo, so its system is inverted once and a frame costs two matrix products on
+The spline is fitted on where the control points are in the photo, which never
+changes, so its system is inverted once and a frame costs two matrix products on
 a coarse grid. That gives the forward displacement f(s) (where a photo point goes).
 The renderer needs the backward map (where an output pixel comes from), which solves
 q = s + f(s) for s. Newton's method does it on the coarse grid: the field and its
@@ -109,6 +109,6 @@ def grid_field(controls: np.ndarray, box: tuple[int, int, int, int], px: int,
 
 
 def upsample(back: np.ndarray, px: int, shape: tuple[int, int]) -> np.ndarray:
-    """(gh, gw, 2) grid offsets -> (h, w, 2) per-pixel offsets (see _grid_field)."""
+    """(gh, gw, 2) grid offsets -> (h, w, 2) per-pixel offsets (see grid_field)."""
     gh, gw = back.shape[:2]
     return cv2.resize(back, (gw * px, gh * px), interpolation=cv2.INTER_LINEAR)[: shape[0], : shape[1]]
