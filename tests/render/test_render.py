@@ -11,7 +11,7 @@ from sayso.face import analyze
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.photo import load_photo
 from sayso.render import ASPECTS, displacement, frame_for, prepare, render_frame
-from sayso.render.geometry import LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
+from sayso.render.geometry import INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
 
 def pose(**controls) -> Performance:
@@ -129,7 +129,7 @@ def test_the_field_never_folds_where_it_shows(biden, podium, controls):
     lip seam is checked on the side where it is used."""
     for stage in (biden, podium[1]):
         mesh, disp = displacement(stage, pose(**controls), 0)
-        opening = mesh[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1]].astype(np.float32)
+        opening = mesh[INNER_LIP_RING].astype(np.float32)
         seam = (stage.rig.photo[UPPER_LIP_INNER, :2] + stage.rig.photo[LOWER_LIP_INNER, :2]) / 2
         cut = len(stage.mouth_fields) == 2
         for n, (field, rows) in enumerate(((stage.field, slice(None)),) + stage.mouth_fields):

@@ -21,8 +21,8 @@ from ..errors import Cancelled
 from ..face.model import FaceRig
 from ..motion.model import Performance
 from .eyes import LidLook, draw_lids
-from .geometry import (CONTROL_POINTS, FACE_OVAL, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
-                       LOWER_LIP_OUTER, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
+from .geometry import (CONTROL_POINTS, FACE_OVAL, INNER_LIP_RING, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
+                       LOWER_LIP_OUTER, OUTER_LIP_RING, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
                        Rig, build_rig, patch_box)
 from .framing import ASPECTS, SIZES, Framing, frame_for
 from .layers import clean_plate, lips_over_mouth, open_mouth_mask, person_alpha
@@ -217,8 +217,7 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     # behind the person: the clean plate (equal to the photo wherever alpha is 0)
     backdrop = cv2.remap(plate, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
-    look = MouthLook.of(work, landmarks[UPPER_LIP_OUTER + LOWER_LIP_OUTER[-2:0:-1], :2],
-                        landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2])
+    look = MouthLook.of(work, landmarks[OUTER_LIP_RING, :2], landmarks[INNER_LIP_RING, :2])
     lids = LidLook.of(work, tuple((landmarks[u, :2], landmarks[lo, :2]) for u, lo in _EYE_LINES))
     # the photo shows its teeth: keep them for the open mouth
     teeth_alpha = open_mouth_mask(work, landmarks) if rig.mouth_gap > 0.05 else None

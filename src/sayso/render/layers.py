@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from ..face.model import FaceRig
-from .geometry import LOWER_LIP_INNER, UPPER_LIP_INNER
+from .geometry import INNER_LIP_RING
 
 
 def person_alpha(rig: FaceRig, landmarks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -46,7 +46,7 @@ def lips_over_mouth(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     The warp closes an open mouth by squeezing the opening into the lip seam; with
     this fill, what lands in the seam is lip, not a line of teeth. The teeth are
     still drawn, from the untouched photo, wherever the mouth is open."""
-    ring = np.round(landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2]).astype(np.int32)
+    ring = np.round(landmarks[INNER_LIP_RING, :2]).astype(np.int32)
     x, y, w, h = cv2.boundingRect(ring)
     pad = max(w, h) // 2 + 4
     x0, y0 = max(x - pad, 0), max(y - pad, 0)
@@ -62,7 +62,7 @@ def lips_over_mouth(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 def open_mouth_mask(work: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """(h, w) float32 in [0, 1]: the inside of the photo's open mouth, just within the lips."""
     inner = np.zeros(work.shape[:2], np.uint8)
-    ring = landmarks[UPPER_LIP_INNER + LOWER_LIP_INNER[-2:0:-1], :2]
+    ring = landmarks[INNER_LIP_RING, :2]
     cv2.fillPoly(inner, [np.round(ring * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
     inner = cv2.erode(inner, np.ones((3, 3), np.uint8))
     return cv2.GaussianBlur(inner.astype(np.float32) / 255.0, (0, 0), 0.7)
