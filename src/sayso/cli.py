@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import BadOptionError, SaysoError
-from .plan import ASPECTS, EXPRESSIONS, FPS_CHOICES, SIZES, VOICES
+from .plan import ASPECTS, CAMERA_MOVES, EXPRESSIONS, FPS_CHOICES, SCENES, SIZES, VOICES
 
 EXIT_INTERRUPTED = 130
 
@@ -31,7 +31,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="direction with the line to speak in quotes, e.g. \"She smiles and says 'Hello.'\"")
     make.add_argument("-o", "--output", help="the MP4 to write (default: PHOTO-NAME.mp4 here)")
     make.add_argument("--voice", choices=VOICES, help="voice (default: from she/he in the prompt, else male)")
-    make.add_argument("--expression", choices=EXPRESSIONS, help="base expression (default: from the prompt)")
+    make.add_argument("--expression", metavar="TEXT",
+                      help=f"expression timeline, e.g. 'angry', 'smile then sad', 'angry from 1.5s' "
+                           f"({', '.join(EXPRESSIONS)}; default: from the prompt)")
+    make.add_argument("--camera", choices=CAMERA_MOVES, help="camera move (default: from the prompt, else static)")
+    make.add_argument("--scene", metavar="A,B", type=_names,
+                      help=f"scene effects, comma-separated: {', '.join(SCENES)}; 'none' for none (default: from the prompt)")
+    make.add_argument("--no-ambience", action="store_true", help="no ambient sound under the voice")
+    make.add_argument("--plan", metavar="PLAN.json", help="render this plan (from 'sayso plan', maybe edited) instead of a prompt")
     make.add_argument("--face", type=int, metavar="N", help="which face in a group photo, 1 = leftmost (default: most prominent)")
     make.add_argument("--duration", type=float, metavar="S", help="clip length in seconds (default: the line's length, 5 s when silent)")
     make.add_argument("--size", choices=list(SIZES), help="output size (default 720p)")
@@ -44,9 +51,31 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("-v", "--verbose", action="store_true", help="say what was understood, ignored and how long each stage took")
     make.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
 
-    plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON")
+    plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
+    plan.add_argument("-o", "--output", metavar="PLAN.json", help="write it to this file instead of printing it")
     return top
+
+
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    return () if names == ("none",) else names
+
+
+def _read_plan(path: str):
+    from .errors import InputNotFoundError
+    from .plan import Plan
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputNotFoundError(f"plan file {path} does not exist: check the path") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputNotFoundError(f"cannot read plan file {path}: {error}") from error
+    except json.JSONDecodeError as error:
+        raise BadOptionError(f"plan file {path} is not valid JSON (line {error.lineno}): fix it or make a new one "
+                             "with 'sayso plan'") from error
+    return Plan.from_dict(data)
 
 
 class _ProgressBar:
@@ -73,21 +102,26 @@ class _ProgressBar:
 
 
 def _make(args: argparse.Namespace) -> int:
-    from .pipeline import make
-    from .plan import plan as read_prompt
+    from .pipeline import direct, make
 
     output = args.output or f"{Path(args.photo).stem}.mp4"
+    if args.plan and args.prompt:
+        raise BadOptionError("give a prompt or --plan, not both")
+    options = dict(voice=args.voice, expression=args.expression, camera=args.camera, scene=args.scene,
+                   ambience=not args.no_ambience, duration=args.duration, size=args.size, aspect=args.aspect,
+                   fps=args.fps, seed=args.seed)
+    the_plan = direct(args.prompt, plan=_read_plan(args.plan) if args.plan else None, **options)
     if args.verbose:
-        p = read_prompt(args.prompt)
-        print(f"line: {p.line!r}" if p.line else "line: none (a silent clip)", file=sys.stderr)
-        print(f"voice: {args.voice or p.voice}, expression: {args.expression or p.expression}", file=sys.stderr)
-        if p.ignored:
-            print(f"ignored (not understood yet): {' '.join(p.ignored)}", file=sys.stderr)
+        print(f"line: {the_plan.line!r}" if the_plan.line else "line: none (a silent clip)", file=sys.stderr)
+        print(f"voice: {the_plan.voice}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
+              f"camera: {the_plan.camera.move}, scene: {', '.join(the_plan.scene) or 'none'}, "
+              f"ambience: {', '.join(the_plan.ambience) or 'none'}", file=sys.stderr)
+        if the_plan.ignored:
+            print(f"ignored (not understood): {' '.join(the_plan.ignored)}", file=sys.stderr)
     bar = _ProgressBar(not args.quiet and not args.json)
     try:
-        result = make(args.photo, args.prompt, output, voice=args.voice, face=args.face,
-                      duration=args.duration, size=args.size, aspect=args.aspect, fps=args.fps,
-                      seed=args.seed, expression=args.expression, captions=args.captions, on_progress=bar)
+        result = make(args.photo, output=output, face=args.face, captions=args.captions, plan=the_plan,
+                      on_progress=bar)
     finally:
         bar.close()
     if args.json:
@@ -103,9 +137,17 @@ def _make(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from .pipeline import write_text_atomically
     from .plan import plan as read_prompt
 
-    print(json.dumps(read_prompt(args.prompt).to_dict(), indent=2, ensure_ascii=False))
+    the_plan = read_prompt(args.prompt)
+    text = json.dumps(the_plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        write_text_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    if the_plan.ignored:
+        print(f"sayso: not understood: {' '.join(the_plan.ignored)}", file=sys.stderr)
     return 0
 
 

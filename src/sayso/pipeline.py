@@ -10,7 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import BadOptionError, OutputError
-from .plan import Plan, plan as read_prompt
+from .plan import Camera, Plan, plan as read_prompt, timeline
 
 ProgressHook = Callable[[str, int, int], None]  # (stage, done, total)
 CancelHook = Callable[[], bool]  # True = stop now
@@ -18,6 +18,8 @@ CancelHook = Callable[[], bool]  # True = stop now
 LEAD_IN = 0.45  # seconds of life before the first word (a breath, a look)
 SETTLE = 0.7  # seconds after the last word, for the face to settle
 SILENT_DURATION = 5.0  # seconds, when there is nothing to say and no --duration
+LINE_PAUSE = 0.35  # seconds of silence between two quoted lines
+CUE_HOLD = 1.2  # seconds a change at a time or word is held before the clip ends
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def _captions_path(video: Path) -> Path:
     return video.with_suffix(".vtt")
 
 
-def _write_text_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -61,18 +63,42 @@ def _write_text_atomically(path: Path, text: str) -> None:
         raise OutputError(f"cannot write {path}: {error.strerror}; free some space or choose another folder") from error
 
 
+def direct(prompt: str = "", *, plan: Plan | None = None, voice: str | None = None,
+           expression: str | None = None, camera: str | None = None, scene: tuple[str, ...] | None = None,
+           ambience: bool = True, duration: float | None = None, size: str | None = None,
+           aspect: str | None = None, fps: int | None = None, seed: int | None = None) -> Plan:
+    """The plan a render follows: the prompt's (or the given plan), with options applied.
+
+    expression is a short direction of its own ('angry from 1.5s', 'smile then sad');
+    camera a move name; scene effect names; ambience=False mutes the sound bed."""
+    the_plan = plan or read_prompt(prompt)
+    changes: dict = dict(voice=voice, duration=duration, size=size, aspect=aspect, fps=fps, seed=seed)
+    if expression is not None:
+        changes["expressions"] = timeline(expression)
+    if camera is not None:
+        changes["camera"] = Camera(camera, the_plan.camera.handheld, the_plan.camera.speed)
+    if scene is not None:
+        changes["scene"] = tuple(scene)
+    if not ambience:
+        changes["ambience"] = ()
+    return the_plan.with_options(**changes)
+
+
 def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike = "sayso.mp4", *,
          voice: str | None = None, face: int | None = None, duration: float | None = None,
          size: str | None = None, aspect: str | None = None, fps: int | None = None,
-         seed: int | None = None, expression: str | None = None, captions: bool = False,
+         seed: int | None = None, expression: str | None = None, camera: str | None = None,
+         scene: tuple[str, ...] | None = None, ambience: bool = True, captions: bool = False,
          plan: Plan | None = None, on_progress: ProgressHook | None = None,
          should_stop: CancelHook | None = None) -> MakeResult:
     """Render a talking video of the face in photo saying the quoted line of prompt.
 
-    Options left None keep what the prompt (or a given plan) says. Raises a SaysoError
-    subclass for every problem a user can cause; nothing is left at output on failure.
+    Options left None keep what the prompt (or a given plan) says; see direct(). Raises
+    a SaysoError subclass for every problem a user can cause; nothing is left at output
+    on failure.
     """
-    from . import encode, face as face_stage, motion, photo as photo_io, render, speech as speech_stage
+    from . import ambience as ambience_stage, encode, face as face_stage, motion, photo as photo_io, render
+    from . import speech as speech_stage
     from .mix import mix
 
     progress = on_progress or (lambda stage, done, total: None)
@@ -87,8 +113,8 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
 
     # 0. Check inputs before any work.
     target = encode.check_output(output)
-    the_plan = (plan or read_prompt(prompt)).with_options(
-        voice=voice, duration=duration, size=size, aspect=aspect, fps=fps, seed=seed, expression=expression)
+    the_plan = direct(prompt, plan=plan, voice=voice, expression=expression, camera=camera, scene=scene,
+                      ambience=ambience, duration=duration, size=size, aspect=aspect, fps=fps, seed=seed)
     if face is not None and face < 1:
         raise BadOptionError(f"--face {face} is out of range: faces are numbered from 1, left to right")
     lap("plan")
@@ -102,8 +128,9 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
 
     # 2. The voice.
     progress("speech", 0, 1)
-    if the_plan.line:
-        spoken = speech_stage.synthesize(the_plan.line, the_plan.voice)
+    if the_plan.lines:
+        parts = [speech_stage.synthesize(line.text, line.voice) for line in the_plan.lines]
+        spoken = speech_stage.Speech.join(parts, int(LINE_PAUSE * parts[0].sample_rate))
     else:
         spoken = speech_stage.Speech.silence(0)
     lap("speech")
@@ -117,7 +144,12 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     if the_plan.duration is not None and the_plan.duration + 1e-9 < needed - SETTLE + 0.1:
         raise BadOptionError(
             f"--duration {the_plan.duration:g} s is too short for the line ({needed:.1f} s needed): raise it or shorten the line")
-    seconds = the_plan.duration if the_plan.duration is not None else (needed if spoken.num_samples else SILENT_DURATION)
+    cued = motion.latest_cue(the_plan, spoken, offset)
+    if the_plan.duration is not None and the_plan.duration < cued:
+        raise BadOptionError(
+            f"--duration {the_plan.duration:g} s ends before a change the prompt asks for at {cued:.1f} s: raise it")
+    natural = needed if spoken.num_samples else SILENT_DURATION
+    seconds = the_plan.duration if the_plan.duration is not None else max(natural, cued + CUE_HOLD if cued else 0.0)
     num_frames = max(1, int(round(seconds * clip_fps)))
     total = int(round(num_frames / clip_fps * rate))
 
@@ -127,10 +159,15 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
 
     # 5. Render and encode; the writer encodes on its own thread while we render.
     framing = render.frame_for(rig, the_plan.size, the_plan.aspect)
-    stage = render.prepare(rig, framing)
+    moving = the_plan.camera.move != "static" or the_plan.camera.handheld
+    stage = render.prepare(rig, framing, scene=the_plan.scene, camera_moves=moving, seed=the_plan.seed,
+                           fps=clip_fps)
     lap("prepare")
+    bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
+    audio = mix(spoken, offset, total, bed=bed)
+    lap("ambience")
     with encode.VideoWriter(target, framing.width, framing.height, clip_fps, rate) as writer:
-        writer.write_audio(mix(spoken, offset, total))
+        writer.write_audio(audio)
         for i, frame in enumerate(render.render(stage, performance, should_stop)):
             writer.write(frame)
             progress("render", i + 1, num_frames)
@@ -141,6 +178,6 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     vtt = None
     if captions and spoken.words:
         vtt = _captions_path(target)
-        _write_text_atomically(vtt, speech_stage.webvtt(spoken, offset))
+        write_text_atomically(vtt, speech_stage.webvtt(spoken, offset))
     return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
                       num_frames / float(clip_fps), offset / rate, len(rig.faces), timings)

@@ -5,10 +5,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from sayso.motion import perform
+from sayso.motion import expression_weights, perform
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.motion.visemes import RATE, mouth_track, shape_of
-from sayso.plan import Plan
+from sayso.plan import Camera, Change, Cue, Line, Plan, plan
 from sayso.speech import synthesize
 from sayso.speech.model import PhonemeSpan, Speech
 
@@ -55,7 +55,7 @@ def speech():
 def test_mouth_follows_the_speech_and_rests_in_silence(speech):
     offset = int(0.5 * speech.sample_rate)
     n = int(np.ceil((offset + speech.num_samples) / speech.sample_rate * 24)) + 24
-    perf = perform(Plan(line=speech.text), speech, offset, n, FPS)
+    perf = perform(Plan(lines=(Line(speech.text),)), speech, offset, n, FPS)
     start = int(np.ceil(offset / speech.sample_rate * 24))
     end = int((offset + speech.num_samples) / speech.sample_rate * 24)
     jaw = perf.mouth[:, JAW]
@@ -64,7 +64,7 @@ def test_mouth_follows_the_speech_and_rests_in_silence(speech):
 
 
 def test_same_seed_same_performance_other_seed_other_life(speech):
-    make = lambda seed: perform(Plan(line="x", seed=seed), speech, 11025, 120, FPS)  # noqa: E731
+    make = lambda seed: perform(Plan(lines=(Line("x"),), seed=seed), speech, 11025, 120, FPS)  # noqa: E731
     a, b, c = make(3), make(3), make(4)
     for name in ("mouth", "blink", "gaze", "head", "breath"):
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
@@ -75,7 +75,7 @@ def test_same_seed_same_performance_other_seed_other_life(speech):
 @pytest.mark.parametrize("seed", range(8))
 def test_blinks_are_natural(seed):
     silent = Speech.silence(0)
-    perf = perform(Plan(line=None, seed=seed), silent, 0, 24 * 12, FPS)
+    perf = perform(Plan(seed=seed), silent, 0, 24 * 12, FPS)
     closed = perf.blink > 0.8
     starts = np.flatnonzero(closed[1:] & ~closed[:-1])
     assert 2 <= len(starts) <= 6  # 10-30 a minute
@@ -88,27 +88,81 @@ def test_blinks_are_natural(seed):
 
 def test_a_four_second_clip_has_a_blink():
     for seed in range(20):
-        perf = perform(Plan(line=None, seed=seed), Speech.silence(0), 0, 96, FPS)
+        perf = perform(Plan(seed=seed), Speech.silence(0), 0, 96, FPS)
         assert perf.blink.max() > 0.9, seed
 
 
 def test_head_moves_a_little_and_smoothly(speech):
-    perf = perform(Plan(line="x"), speech, 11025, 240, FPS)
+    perf = perform(Plan(lines=(Line("x"),)), speech, 11025, 240, FPS)
     assert 0.3 < np.abs(perf.head).max() < 5.0  # degrees: alive, not wobbling
     assert np.abs(np.diff(perf.head, 2, axis=0)).max() < 0.2  # no jerks frame to frame
     assert np.abs(perf.gaze).max() < 0.1
 
 
-def test_expression_is_held_at_the_asked_intensity(speech):
-    perf = perform(Plan(line="x", expression="angry", intensity=0.45), speech, 0, 48, FPS)
-    col = EXPRESSION_CHANNELS.index("angry")
-    assert np.allclose(perf.expression[:, col], 0.45)
-    assert np.allclose(np.delete(perf.expression, col, axis=1), 0)
+def test_expression_is_held_at_the_asked_strength(speech):
+    perf = perform(Plan(lines=(Line("x"),), expressions=(Change("angry", 0.45),)), speech, 0, 48, FPS)
+    assert np.allclose(perf.expression, expression_weights("angry", 0.45), atol=1e-6)
+    assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(0.45)
+    assert np.allclose(perf.expression[:, EXPRESSION_CHANNELS.index("corner_pull")], 0)
 
 
 def test_performance_saves_and_loads(tmp_path, speech):
-    perf = perform(Plan(line="x", seed=5), speech, 11025, 60, FPS)
+    perf = perform(Plan(lines=(Line("x"),), seed=5), speech, 11025, 60, FPS)
     perf.save(tmp_path / "perf.npz")
     back = Performance.load(tmp_path / "perf.npz")
     assert back.fps == FPS and back.num_frames == 60
     assert np.array_equal(back.mouth, perf.mouth) and np.array_equal(back.head, perf.head)
+
+
+def _au(perf, name):
+    return perf.expression[:, EXPRESSION_CHANNELS.index(name)]
+
+
+def test_smile_then_angry_changes_in_turn_and_smoothly(speech):
+    perf = perform(plan(f"She smiles, then turns angry and says '{speech.text}'"), speech, 0, 96, FPS)
+    pull, brows = _au(perf, "corner_pull"), _au(perf, "brow_lower")
+    assert pull[:40].min() > 0.6 and brows[:40].max() == 0  # the first half smiles
+    assert brows[56:].min() > 0.6 and pull[56:].max() < 0.01  # the second scowls
+    assert np.abs(np.diff(perf.expression, axis=0)).max() < 0.2  # built over frames, never switched
+
+
+def test_a_change_after_a_word_starts_when_the_word_has_been_said(speech):
+    offset = 11025
+    p = plan(f"He says '{speech.text}' and frowns after saying 'pie'")
+    word = next(w for w in speech.words if w.text.startswith("pie"))
+    perf = perform(p, speech, offset, 120, FPS)
+    start = int((word.end + offset) / speech.sample_rate * 24)
+    brows = _au(perf, "brow_lower")
+    assert brows[:start].max() == 0 and brows[start + 10:].min() > 0.6
+
+
+def test_a_change_at_a_time(speech):
+    perf = perform(Plan(expressions=(Change("surprised", 1.0, Cue(seconds=2.0)),)), speech, 0, 96, FPS)
+    raise_ = _au(perf, "outer_brow_raise")
+    assert raise_[:47].max() == 0 and raise_[60:].min() > 0.95
+
+
+@pytest.mark.parametrize("gesture, column", [("nod", 1), ("shake", 0), ("tilt", 2)])
+def test_head_gestures_move_the_head_on_their_axis(speech, gesture, column):
+    still = perform(Plan(), speech, 0, 72, FPS).head
+    moved = perform(Plan(gestures=(Change(gesture, 1.0),)), speech, 0, 72, FPS).head
+    extra = np.abs(moved - still).max(0)
+    assert extra[column] > 3.0 and extra[column] == extra.max()
+
+
+def test_an_eye_roll_sends_the_irises_up_and_back(speech):
+    perf = perform(Plan(gestures=(Change("eye-roll", 1.0, Cue(seconds=0.5)),)), speech, 0, 72, FPS)
+    assert perf.gaze[:, 1].min() < -0.08 and abs(perf.gaze[-1, 1]) < 0.04
+
+
+@pytest.mark.parametrize("move, first, last", [("push-in", 1.0, 1.14), ("pull-out", 1.14, 1.0), ("static", 1.0, 1.0)])
+def test_camera_moves_ease_across_the_clip(speech, move, first, last):
+    zoom = perform(Plan(camera=Camera(move)), speech, 0, 120, FPS).camera[:, 0]
+    assert zoom[0] == pytest.approx(first, abs=0.005) and zoom[-1] == pytest.approx(last, abs=0.005)
+    assert np.all(np.diff(zoom) * np.sign(last - first) >= 0)
+
+
+def test_handheld_wanders_smoothly(speech):
+    cam = perform(Plan(camera=Camera(handheld=True)), speech, 0, 240, FPS).camera
+    assert 0.002 < np.abs(cam[:, 1]).max() < 0.02
+    assert np.abs(np.diff(cam[:, 1:], 2, axis=0)).max() < 0.0005  # no shake from frame to frame

@@ -8,21 +8,27 @@ import pytest
 from measure import measure
 
 from sayso.face import analyze
+from sayso.motion import expression_weights
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
+from sayso.plan import EXPRESSIONS
 from sayso.photo import load_photo
 from sayso.render import ASPECTS, displacement, frame_for, prepare, render_frame
 from sayso.render.geometry import INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
 
 def pose(**controls) -> Performance:
-    """A one-frame performance; keyword names are mouth/expression channels or
-    blink, yaw, pitch, roll, gaze_x, gaze_y."""
+    """A one-frame performance; keyword names are mouth channels, expressions or
+    blink, yaw, pitch, roll, gaze_x, gaze_y, zoom, pan_x."""
     mouth = np.array([[controls.get(c, 0.0) for c in MOUTH_CHANNELS]], np.float32)
-    expr = np.array([[controls.get(c, 0.0) for c in EXPRESSION_CHANNELS]], np.float32)
+    expr = np.zeros((1, len(EXPRESSION_CHANNELS)), np.float32)
+    for name in EXPRESSIONS:
+        if name in controls:
+            expr[0] += expression_weights(name, controls[name])
     head = np.array([[controls.get(c, 0.0) for c in ("yaw", "pitch", "roll")]], np.float32)
     gaze = np.array([[controls.get("gaze_x", 0.0), controls.get("gaze_y", 0.0)]], np.float32)
+    camera = np.array([[controls.get("zoom", 1.0), controls.get("pan_x", 0.0), 0.0]], np.float32)
     return Performance(Fraction(24), mouth, expr, np.array([controls.get("blink", 0.0)], np.float32),
-                       gaze, head, np.zeros(1, np.float32))
+                       gaze, head, np.zeros(1, np.float32), camera)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +104,8 @@ def test_blink_closes_the_eyes(biden):
 
 @pytest.mark.parametrize("expression, field, sign", [
     ("smile", "corner_lift", +1), ("sad", "corner_lift", -1),
-    ("angry", "brow_gap", -1), ("surprised", "brow_gap", +1),
+    ("angry", "brow_gap", -1), ("surprised", "brow_gap", +1), ("tender", "corner_lift", +1),
+    ("laughing", "corner_lift", +1), ("disgusted", "brow_gap", -1)
 ])
 def test_expressions_move_the_face_the_right_way(biden, expression, field, sign):
     rest = getattr(measure(render_frame(biden, pose(), 0)), field)
@@ -122,6 +129,8 @@ def test_head_turn_moves_the_face_but_not_the_background(biden):
     dict(jaw=1.0, round=1.0, smile=1.0, blink=1.0, yaw=5.0, pitch=4.0, roll=3.0),
     dict(jaw=1.0, spread=1.0, surprised=1.0, blink=1.0, yaw=-5.0, pitch=-4.0, roll=-3.0),
     dict(press=1.0, spread=1.0, angry=1.0, blink=1.0), dict(tuck=1.0, sad=1.0, gaze_x=0.1),
+    dict(jaw=1.0, spread=1.0, laughing=1.0, blink=0.5), dict(press=1.0, disgusted=1.0, gaze_y=-0.1),
+    dict(jaw=0.6, round=1.0, tender=1.0, roll=4.0),
 ])
 def test_the_field_never_folds_where_it_shows(biden, podium, controls):
     """The deformation stays one-to-one (positive Jacobian) in strong poses, except

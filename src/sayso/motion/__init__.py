@@ -16,10 +16,14 @@ import numpy as np
 
 from ..plan import Plan
 from ..speech.model import Speech
-from .model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
+from . import direction
+from .direction import expression_weights, latest_cue
+from .model import CAMERA_CHANNELS, EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from .visemes import RATE, mouth_track
 
-__all__ = ["Performance", "perform", "MOUTH_CHANNELS", "EXPRESSION_CHANNELS"]
+__all__ = ["Performance", "perform", "latest_cue", "expression_weights", "MOUTH_CHANNELS", "EXPRESSION_CHANNELS",
+           "CAMERA_CHANNELS"]
+_JAW, _PRESS = MOUTH_CHANNELS.index("jaw"), MOUTH_CHANNELS.index("press")
 
 # Lips move a little before the sound they make. Measured against the judge's audio
 # envelope, mouths sampled at frame centres read half a frame late (lag +0.4 to +0.66
@@ -110,9 +114,9 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
     idx = np.arange(len(track)) / RATE
     mouth = np.stack([np.interp(t + MOUTH_LEAD, idx, track[:, c]) for c in range(track.shape[1])], 1)
 
-    expression = np.zeros((num_frames, len(EXPRESSION_CHANNELS)))
-    if plan.expression in EXPRESSION_CHANNELS:
-        expression[:, EXPRESSION_CHANNELS.index(plan.expression)] = plan.intensity
+    expression, held_jaw, lean = direction.expressions(plan, speech, offset, t, duration)
+    # an expression's open jaw gives way to the lips closing for m, b, p
+    mouth[:, _JAW] = np.clip(mouth[:, _JAW] + held_jaw * (1 - mouth[:, _PRESS]), 0, 1)
 
     speaking = np.interp(t, np.arange(len(env)) / RATE, np.convolve(env, np.ones(RATE) / RATE, mode="same"))
     head = np.stack([
@@ -120,12 +124,19 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
         _smooth_noise(t, rng, 0.8) + _nods(t, speech, offset, env),
         _smooth_noise(t, rng, 0.5),
     ], 1)
+    gesture_head, gesture_eyes = direction.gestures(plan, speech, offset, t, duration)
+    head = head + lean + gesture_head
     start = offset / speech.sample_rate
     breath = np.sin(2 * np.pi * t / rng.uniform(3.6, 4.6) + rng.uniform(0, 2 * np.pi)) * 0.6
     if speech.phonemes:
         breath += 0.8 * np.exp(-0.5 * ((t - (start - 0.25)) / 0.25) ** 2)
 
+    blink = _blinks(t, rng, duration)
+    held_gaze, idle = direction.gaze(plan, speech, offset, t, duration)
+    gaze = held_gaze + idle * _saccades(t, rng) + gesture_eyes
+    # the camera draws from its own stream so that adding a move keeps the same life
+    lens = direction.camera(plan, t, duration, np.random.default_rng([plan.seed, 1]))
+
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
-    return Performance(fps=fps, mouth=f32(mouth), expression=f32(expression),
-                       blink=f32(_blinks(t, rng, duration)), gaze=f32(_saccades(t, rng)),
-                       head=f32(head), breath=f32(np.clip(breath, -1, 1)))
+    return Performance(fps=fps, mouth=f32(mouth), expression=f32(expression), blink=f32(blink), gaze=f32(gaze),
+                       head=f32(head), breath=f32(np.clip(breath, -1, 1)), camera=f32(lens))

@@ -10,7 +10,23 @@ import numpy as np
 
 # Column names of Performance.mouth and Performance.expression, in order.
 MOUTH_CHANNELS = ("jaw", "spread", "round", "press", "tuck")
-EXPRESSION_CHANNELS = ("smile", "sad", "angry", "surprised")
+# Facial action units (FACS numbers in brackets): expressions are mixes of these, so
+# they combine with speech; the mouth's own shapes stay in MOUTH_CHANNELS.
+EXPRESSION_CHANNELS = (
+    "cheek_raise",  # [6] cheeks up, lower lids pushed up
+    "corner_pull",  # [12] lip corners out and up
+    "corner_depress",  # [15] lip corners down
+    "brow_lower",  # [4] brows down and together
+    "inner_brow_raise",  # [1]
+    "outer_brow_raise",  # [2]
+    "lid_tighten",  # [7] lids narrowed
+    "lid_raise",  # [5] upper lids up, eyes wide
+    "nose_wrinkle",  # [9]
+    "upper_lip_raise",  # [10]
+    "lip_press",  # [24] lips pressed thin
+    "lip_stretch",  # [20] lips pulled sideways
+)
+CAMERA_CHANNELS = ("zoom", "pan_x", "pan_y")
 
 
 @dataclass(frozen=True)
@@ -19,11 +35,13 @@ class Performance:
 
     mouth: (n, 5) in [0, 1], columns MOUTH_CHANNELS (jaw drop, lip spread, lip round,
         lip press, lower lip tucked under the upper teeth).
-    expression: (n, 4) in [0, 1], columns EXPRESSION_CHANNELS.
+    expression: (n, 12) in [0, 1], columns EXPRESSION_CHANNELS (action units).
     blink: (n,) in [0, 1], 1 = lids closed.
     gaze: (n, 2) iris offset as a fraction of the eye width, x right, y down.
     head: (n, 3) yaw, pitch, roll in degrees (yaw right, pitch down, roll clockwise).
     breath: (n,) in [-1, 1], chest and head rise.
+    camera: (n, 3) columns CAMERA_CHANNELS: zoom (1 = the framing as is, > 1 closer) and
+        pan x, y as fractions of the frame's width and height (+ = the view moves right, down).
     """
 
     fps: Fraction
@@ -33,6 +51,7 @@ class Performance:
     gaze: np.ndarray
     head: np.ndarray
     breath: np.ndarray
+    camera: np.ndarray
 
     @property
     def num_frames(self) -> int:

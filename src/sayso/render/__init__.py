@@ -11,8 +11,10 @@ interior behind the lips, composite over the plate and paste into the static fra
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -20,6 +22,7 @@ import numpy as np
 from ..errors import Cancelled
 from ..face.model import FaceRig
 from ..motion.model import Performance
+from .camera import Layers, shoot
 from .eyes import LidLook, draw_lids
 from .geometry import (CONTROL_POINTS, FACE_OVAL, INNER_LIP_RING, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
                        LOWER_LIP_OUTER, OUTER_LIP_RING, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
@@ -28,6 +31,9 @@ from .framing import ASPECTS, SIZES, Framing, frame_for
 from .layers import clean_plate, lips_over_mouth, open_mouth_mask, person_alpha
 from .mouth import MouthLook, draw_mouth
 from .warp import Field, feather, grid_field, upsample
+
+if TYPE_CHECKING:
+    from .scene import Scene
 
 __all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "frame_for", "prepare", "render", "render_frame"]
 
@@ -84,6 +90,8 @@ class Stage:
     lids: LidLook
     teeth_alpha: np.ndarray | None  # (h, w) float32 the photo's open mouth, if it shows one
     origin: np.ndarray  # (2,) working-photo pixel under output pixel (0, 0): out = p - origin
+    layers: Layers | None = None  # full-frame layers, when the camera moves or a scene is on
+    scene: "Scene | None" = None
 
 
 _EYE_LINES = ((RIGHT_EYE_UPPER, RIGHT_EYE_LOWER), (LEFT_EYE_UPPER, LEFT_EYE_LOWER))
@@ -155,8 +163,13 @@ def _below_seam(seam: np.ndarray, shape: tuple[int, int], iod: float) -> np.ndar
     return (side * (1 - fade) + 0.5 * fade).astype(np.float32)[..., None]
 
 
-def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
-    """Everything that does not change from frame to frame."""
+def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), camera_moves: bool = False,
+            seed: int = 0, fps: Fraction = Fraction(24)) -> Stage:
+    """Everything that does not change from frame to frame.
+
+    scene names the effects (render.scene.SCENES) and camera_moves says whether the
+    performance moves the camera: either builds full-frame layers (slower per frame);
+    with neither, a frame is the photo wherever nothing moves."""
     # The photo is resampled once onto the output pixel grid (area-averaged down, cubic
     # up) and the crop origin rounded to whole pixels, so at rest every map is an
     # integer copy: the frame IS the photo where nothing moves. Each frame then moves
@@ -206,9 +219,12 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     map_x, map_y = us + ox, vs + oy
 
     alpha = person_alpha(rig_in, landmarks, work.shape[:2])
+    layered = camera_moves or bool(scene)
     wx0, wy0 = max(int(bx0), 0), max(int(by0), 0)
     wx1, wy1 = min(int(math.ceil(bx1)) + 1, work.shape[1]), min(int(math.ceil(by1)) + 1, work.shape[0])
-    plate = clean_plate(work, alpha, (wx0, wy0, wx1, wy1), iod)
+    # layered, the whole person leaves the plate: a camera move or a scene shows all of it
+    box = (0, 0, work.shape[1], work.shape[0]) if layered else (wx0, wy0, wx1, wy1)
+    plate = clean_plate(work, alpha, box, iod)
 
     # the static frame: the crop at output size, from the working photo
     full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) + ox,
@@ -229,10 +245,26 @@ def prepare(rig_in: FaceRig, framing: Framing) -> Stage:
     premultiplied = skin.astype(np.float32) - (1.0 - alpha)[..., None] * plate.astype(np.float32)
     z = landmarks[:, 2]
     pivot = np.array([center[0], center[1] + 0.4 * iod, float(np.median(z)) + 0.5 * iod], np.float32)
-    return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources, mouth_band, seam,
-                 fixed, pivot,
+    layers, effects = None, None
+    if layered:
+        plate_out = cv2.remap(plate, full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        alpha_out = cv2.remap(alpha, full_x, full_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        plate_out = plate_out.astype(np.float32)
+        person_out = static.astype(np.float32) - plate_out * (1.0 - alpha_out)[..., None]
+        face = rig.rest[:, :2] - (ox, oy)
+        if scene:
+            from .scene import build
+
+            x_lo, y_lo = np.floor(face.min(0)).astype(int)
+            x_hi, y_hi = np.ceil(face.max(0)).astype(int)
+            effects = build(tuple(scene), framing.width, framing.height, fps, seed,
+                            (int(x_lo), int(y_lo), int(x_hi), int(y_hi)))
+            plate_out = np.ascontiguousarray(effects.plate(plate_out), dtype=np.float32)
+        layers = Layers(plate_out, person_out, alpha_out, face.mean(0).astype(np.float32))
+    return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources,
+                 mouth_band, seam, fixed, pivot,
                  field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
-                 alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32))
+                 alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32), layers, effects)
 
 
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
@@ -304,8 +336,8 @@ def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.nda
     return stage.map_x + off[..., 0], stage.map_y + off[..., 1]
 
 
-def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
-    """Frame i as (H, W, 3) uint8 RGB."""
+def _person(stage: Stage, perf: Performance, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frame i's moving region: the premultiplied person (rh, rw, 3) and alpha (rh, rw)."""
     mesh, disp = displacement(stage, perf, i)
     mx, my = source_map(stage, mesh, disp)
     x0, y0, x1, y1 = stage.roi
@@ -319,10 +351,24 @@ def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
     for eye, (upper, lower) in enumerate(_EYE_LINES):
         draw_lids(person, mesh[upper] - to_roi, mesh[lower] - to_roi, float(perf.blink[i]),
                   stage.lids.skin[eye], stage.lids.lash[eye], stage.rig.frame.iod)
-    out = stage.static.copy()
-    comp = person + stage.backdrop * (1.0 - alpha)[..., None]
-    out[y0:y1, x0:x1] = np.clip(comp + 0.5, 0, 255).astype(np.uint8)
-    return out
+    return person, alpha
+
+
+def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
+    """Frame i as (H, W, 3) uint8 RGB."""
+    person, alpha = _person(stage, perf, i)
+    x0, y0, x1, y1 = stage.roi
+    if stage.layers is None:  # only the face region changes
+        out = stage.static.copy()
+        comp = person + stage.backdrop * (1.0 - alpha)[..., None]
+        out[y0:y1, x0:x1] = np.clip(comp + 0.5, 0, 255).astype(np.uint8)
+        return out
+    body, cover = stage.layers.person.copy(), stage.layers.alpha.copy()
+    body[y0:y1, x0:x1], cover[y0:y1, x0:x1] = person, alpha
+    frame, near = shoot(stage.layers, body, cover, perf.camera[i])
+    if stage.scene is not None:
+        frame = stage.scene.frame(frame, near, i)
+    return np.clip(frame + 0.5, 0, 255).astype(np.uint8)
 
 
 def render(stage: Stage, perf: Performance,

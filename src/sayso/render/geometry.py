@@ -46,7 +46,8 @@ CONTROL_POINTS = sorted(set(
 # Basis channels, in order: the mouth and expression channels of a Performance, then
 # the two gaze axes. Blink is not linear (lids meet along a curve) and is applied apart.
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
-_SMILE, _ROUND = CHANNELS.index("smile"), CHANNELS.index("round")
+_WIDEN = [CHANNELS.index("corner_pull"), CHANNELS.index("lip_stretch")]
+_ROUND = CHANNELS.index("round")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Rig:
         w = weights.astype(np.float32).copy()
         # a rounded mouth cannot smile broadly: rounding takes back half the smile's
         # pull on the corners (both at once would fold the skin at the corners)
-        w[_SMILE] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
+        w[_WIDEN] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
         pts = self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
         if blink > 0:
             _close_lids(pts, float(blink))
@@ -152,6 +153,7 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     rc, lc = L[61], L[291]  # mouth corners (image left, image right)
     mouth = (rc + lc) / 2
     upper_lip = np.array(UPPER_LIP_OUTER[1:-1] + UPPER_LIP_INNER[1:-1])
+    upper_lip_inner = np.array(UPPER_LIP_INNER[1:-1])
     lower_lip = np.array(LOWER_LIP_OUTER[1:-1] + LOWER_LIP_INNER[1:-1])
     corners = np.array([61, 291, 78, 308])
     prof = _lip_profile(L, rc[0], lc[0])
@@ -196,16 +198,41 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     inner_brow = np.maximum(_bump(L, L[55], 0.5), _bump(L, L[285], 0.5))
     brow_w = np.maximum(_bump(L, L[105], 0.75), _bump(L, L[334], 0.75))
 
-    B["smile"][:, 0] = 0.06 * side * near_corner
-    B["smile"][:, 1] = -0.085 * near_corner - 0.035 * cheeks
-    B["smile"][lower_lids, 1] -= 0.012
-    B["sad"][:, 1] = 0.05 * near_corner - 0.045 * inner_brow * (L[:, 1] < 0)
-    B["angry"][:, 1] = 0.06 * brow_w * (L[:, 1] < 0) + 0.02 * near_corner
-    B["angry"][:, 0] = -0.035 * np.sign(L[:, 0]) * inner_brow * (L[:, 1] < 0)
-    B["angry"][upper_lids, 1] += 0.015
-    B["surprised"][:, 1] = -0.075 * brow_w * (L[:, 1] < 0)
-    B["surprised"][upper_lids, 1] -= 0.018
-    B["surprised"][brows, 1] = -0.085
+    # expressions: facial action units as smooth bumps on the mesh (see EXPRESSION_CHANNELS).
+    above_eyes = L[:, 1] < 0
+    sign_x = np.sign(L[:, 0])
+    outer_brow = np.maximum(_bump(L, (L[70] + L[46]) / 2, 0.45), _bump(L, (L[300] + L[276]) / 2, 0.45))
+    nose_sides = np.maximum(_bump(L, L[98], 0.28), _bump(L, L[327], 0.28))
+    B["corner_pull"][:, 0] = 0.06 * side * near_corner
+    B["corner_pull"][:, 1] = -0.085 * near_corner - 0.012 * cheeks
+    B["cheek_raise"][:, 1] = -0.03 * cheeks
+    B["cheek_raise"][lower_lids, 1] -= 0.016
+    B["corner_depress"][:, 1] = 0.06 * near_corner
+    B["corner_depress"][:, 0] = 0.008 * side * near_corner
+    B["brow_lower"][:, 1] = 0.06 * brow_w * above_eyes
+    B["brow_lower"][:, 0] = -0.035 * sign_x * inner_brow * above_eyes
+    B["brow_lower"][upper_lids, 1] += 0.012
+    B["inner_brow_raise"][:, 1] = -0.07 * inner_brow * above_eyes
+    B["inner_brow_raise"][brows, 1] -= 0.03 * inner_brow[brows]
+    B["outer_brow_raise"][:, 1] = -0.06 * outer_brow * above_eyes
+    B["outer_brow_raise"][brows, 1] -= 0.035
+    B["outer_brow_raise"][upper_lids, 1] -= 0.006
+    B["lid_tighten"][lower_lids, 1] = -0.02
+    B["lid_tighten"][upper_lids, 1] = 0.01
+    B["lid_raise"][upper_lids, 1] = -0.022
+    B["nose_wrinkle"][:, 1] = -0.03 * nose_sides + 0.02 * inner_brow * above_eyes
+    B["nose_wrinkle"][:, 0] = -0.01 * sign_x * nose_sides
+    B["nose_wrinkle"][UPPER_LIP_OUTER[1:-1], 1] -= 0.01
+    B["upper_lip_raise"][upper_outer, 1] = -0.035 * prof[upper_outer]
+    B["upper_lip_raise"][upper_lip_inner, 1] = -0.02 * prof[upper_lip_inner]
+    B["upper_lip_raise"][:, 1] -= 0.012 * nose_sides
+    B["lip_press"][upper_outer, 1] = 0.018
+    B["lip_press"][lower_outer, 1] = -0.018
+    B["lip_press"][:, 0] = -0.012 * side * near_corner
+    B["lip_stretch"][:, 0] = 0.07 * side * near_corner
+    B["lip_stretch"][:, 1] = 0.012 * near_corner
+    B["lip_stretch"][upper_outer, 1] += 0.008
+    B["lip_stretch"][lower_outer, 1] -= 0.008
 
     # gaze: the irises slide inside the eyes (unit = one eye width).
     eye_w = float(np.linalg.norm(L[33] - L[133]) + np.linalg.norm(L[263] - L[362])) / 2

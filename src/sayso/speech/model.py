@@ -46,5 +46,25 @@ class Speech:
         return int(self.samples.shape[0])
 
     @classmethod
+    def join(cls, parts: "list[Speech]", pause: int) -> "Speech":
+        """One Speech of several, in order, with pause samples of silence between."""
+        if len(parts) == 1:
+            return parts[0]
+        rate = parts[0].sample_rate
+        gap = np.zeros(pause, np.float32)
+        samples, phonemes, words, at = [], [], [], 0
+        for k, part in enumerate(parts):
+            if k:
+                samples.append(gap)
+                at += pause
+            samples.append(part.samples)
+            phonemes += [PhonemeSpan(p.phoneme, p.start + at, p.end + at, p.stressed) for p in part.phonemes]
+            words += [WordSpan(w.text, w.start + at, w.end + at) for w in part.words]
+            at += part.num_samples
+        voices = {part.voice for part in parts}
+        return cls(np.concatenate(samples), rate, tuple(phonemes), tuple(words),
+                   voices.pop() if len(voices) == 1 else "mixed", " ".join(part.text for part in parts))
+
+    @classmethod
     def silence(cls, num_samples: int, sample_rate: int = 22050) -> "Speech":
         return cls(np.zeros(num_samples, np.float32), sample_rate, (), (), "none", "")
