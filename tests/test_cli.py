@@ -94,21 +94,60 @@ def test_json_summary_and_quiet(tmp_path, photos):
     proc = run("make", str(photos / "skimage_astronaut.png"), "She says 'Hello.'", "-o", str(out), "--json", "--size", "480p")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    assert summary["video"] == str(out) and summary["width"] == 480 and summary["plan"]["voice"] == "female"
+    assert summary["video"] == str(out) and summary["width"] == 480 and summary["plan"]["lines"][0]["voice"] == "female"
     assert set(summary["timings"]) >= {"face", "speech", "render"}
     quiet = run("make", str(photos / "skimage_astronaut.png"), "--duration", "1", "-q", "-o", str(tmp_path / "q.mp4"), "--size", "480p")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
 
 
-def test_verbose_says_what_was_ignored(tmp_path, photos):
-    proc = run("make", str(photos / "skimage_astronaut.png"), "At night she smiles and says 'Hi.'", "-v",
-               "--size", "480p", "-o", str(tmp_path / "v.mp4"))
-    assert proc.returncode == 0 and "ignored" in proc.stderr and "night" in proc.stderr
+def test_verbose_says_what_was_understood_and_ignored(tmp_path, photos):
+    proc = run("make", str(photos / "skimage_astronaut.png"), "At night she smiles like a sphinx and says 'Hi.'",
+               "-v", "--size", "480p", "-o", str(tmp_path / "v.mp4"))
+    assert proc.returncode == 0, proc.stderr
+    assert "scene: night" in proc.stderr and "ignored" in proc.stderr and "sphinx" in proc.stderr
 
 
-def test_plan_prints_json():
-    proc = run("plan", "She smiles and says 'I will always love you.'")
-    assert proc.returncode == 0 and json.loads(proc.stdout)["line"] == "I will always love you."
+def test_plan_prints_json_and_names_what_it_ignored():
+    proc = run("plan", "She smiles like a sphinx and says 'I will always love you.'")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["lines"][0]["text"] == "I will always love you."
+    assert "not understood: like sphinx" in proc.stderr
+
+
+def test_an_edited_plan_renders_as_edited(tmp_path, photos):
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", "She smiles and says 'Hi there.'", "-o", str(plan_file)).returncode == 0
+    data = json.loads(plan_file.read_text())
+    data["expressions"][0]["what"] = "sad"
+    data["scene"], data["size"] = ["bw"], "480p"
+    plan_file.write_text(json.dumps(data))
+    out = tmp_path / "edited.mp4"
+    proc = run("make", str(photos / "skimage_astronaut.png"), "--plan", str(plan_file), "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["plan"]["expressions"][0]["what"] == "sad" and summary["plan"]["scene"] == ["bw"]
+    assert summary["height"] == 480 and out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("content, code, words", [
+    (None, 3, "does not exist"), ("{not json", 2, "not valid JSON"), ('{"scene": ["lava"]}', 2, "lava"),
+])
+def test_a_bad_plan_file_exits_with_one_line(tmp_path, photos, content, code, words):
+    plan_file = tmp_path / "plan.json"
+    if content is not None:
+        plan_file.write_text(content)
+    out = tmp_path / "o.mp4"
+    proc = run("make", str(photos / "skimage_astronaut.png"), "--plan", str(plan_file), "-o", str(out))
+    assert proc.returncode == code and words in one_line_error(proc)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["--scene", "lava"], ["--camera", "orbit"], ["--expression", "bored"],
+                                  ["--plan", "x.json", "She says 'hi'"]])
+def test_bad_direction_options_exit_2(tmp_path, photos, args):
+    extra = [] if "--plan" in args else ["She says 'hi'"]
+    proc = run("make", str(photos / "skimage_astronaut.png"), *extra, *args, "-o", str(tmp_path / "o.mp4"))
+    assert proc.returncode == 2
+    one_line_error(proc)
 
 
 def test_progress_bar_on_a_terminal_and_ctrl_c_leaves_nothing(tmp_path, photos):
