@@ -148,7 +148,9 @@ def _mesh(image: np.ndarray, box: FaceBox) -> np.ndarray | None:
 def _person_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """(H, W) float32 in [0, 1]: the person, measured on a head-and-shoulders crop.
 
-    Outside that crop the mask is 0; the renderer never moves pixels there."""
+    Beside and above that crop the mask is 0. Below it the body goes on to the photo's
+    bottom edge, as it does in a portrait: the crop's last row is carried down, so a
+    scene that darkens the background does not cut the person off at the chest."""
     h, w = image.shape[:2]
     lo, hi = landmarks[:, :2].min(0), landmarks[:, :2].max(0)
     size = float(max(hi - lo))
@@ -157,7 +159,10 @@ def _person_mask(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     with _LOCK, _native_stderr_muted():
         seg = _solutions()["segment"].process(crop).segmentation_mask
     mask = np.zeros((h, w), np.float32)
-    mask[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] = np.clip(seg, 0, 1)
+    y1, x1 = y0 + crop.shape[0], x0 + crop.shape[1]
+    mask[y0:y1, x0:x1] = np.clip(seg, 0, 1)
+    if y1 < h:
+        mask[y1:, x0:x1] = mask[y1 - 1, x0:x1]
     return mask
 
 

@@ -20,8 +20,8 @@ from .model import EXPRESSION_CHANNELS
 PROFILES: dict[str, dict[str, float]] = {
     "neutral": {},
     "smile": {"corner_pull": 1.0, "cheek_raise": 0.7, "lid_tighten": 0.15},
-    "tender": {"corner_pull": 0.55, "cheek_raise": 0.35, "inner_brow_raise": 0.4, "lid_tighten": 0.3,
-               "lip_press": 0.15},
+    "tender": {"corner_pull": 0.6, "cheek_raise": 0.4, "inner_brow_raise": 0.15, "lid_tighten": 0.25,
+               "lip_press": 0.1},
     "sad": {"inner_brow_raise": 1.0, "brow_lower": 0.35, "corner_depress": 1.0, "lip_press": 0.2},
     "angry": {"brow_lower": 1.0, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
               "corner_depress": 0.25},

@@ -117,7 +117,7 @@ class Night(Effect):
                                         rng.uniform(0, 2 * math.pi)))
         return Night(lights, tuple(twinkles),
                      grade(exposure=0.32, gains=(0.72, 0.88, 1.25), saturation=0.6, contrast=1.2, pivot=50.0),
-                     grade(exposure=0.68, gains=(0.93, 0.97, 1.07), saturation=0.9), 0.008 * max(width, height))
+                     grade(exposure=0.86, gains=(0.97, 0.99, 1.03), saturation=1.0), 0.008 * max(width, height))
 
     def plate(self, plate: np.ndarray) -> np.ndarray:
         out = cv2.GaussianBlur(plate, (0, 0), self.blur)
