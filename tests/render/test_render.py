@@ -113,6 +113,15 @@ def test_expressions_move_the_face_the_right_way(biden, expression, field, sign)
     assert sign * (moved - rest) > 0.02
 
 
+def test_layers_for_a_camera_move_leave_the_rest_frame_the_photo(photos):
+    rig = analyze(load_photo(photos / "fr_biden_official_portrait.jpg"))
+    layered = prepare(rig, frame_for(rig, "480p", "1:1"), camera_moves=True)
+    assert layered.layers is not None
+    assert np.array_equal(render_frame(layered, pose(), 0), layered.static)
+    pushed = render_frame(layered, pose(zoom=1.1), 0)
+    assert measure(pushed).iod / measure(layered.static).iod == pytest.approx(1.1, abs=0.02)
+
+
 def test_head_turn_moves_the_face_but_not_the_background(biden):
     rest, turned = render_frame(biden, pose(), 0), render_frame(biden, pose(yaw=4.0, roll=2.0), 0)
     shift = np.linalg.norm(measure(turned).center - measure(rest).center)

@@ -118,7 +118,9 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
     # an expression's open jaw gives way to the lips closing for m, b, p
     mouth[:, _JAW] = np.clip(mouth[:, _JAW] + held_jaw * (1 - mouth[:, _PRESS]), 0, 1)
 
-    speaking = np.interp(t, np.arange(len(env)) / RATE, np.convolve(env, np.ones(RATE) / RATE, mode="same"))
+    # a one-second mean of the loudness ("same" would outgrow a clip shorter than that)
+    speaking = np.convolve(env, np.ones(RATE) / RATE, mode="full")[RATE // 2:RATE // 2 + len(env)]
+    speaking = np.interp(t, np.arange(len(env)) / RATE, speaking)
     head = np.stack([
         _smooth_noise(t, rng, 1.4) * (1 + 0.3 * speaking),
         _smooth_noise(t, rng, 0.8) + _nods(t, speech, offset, env),

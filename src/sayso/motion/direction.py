@@ -25,7 +25,7 @@ PROFILES: dict[str, dict[str, float]] = {
     "sad": {"inner_brow_raise": 1.0, "brow_lower": 0.35, "corner_depress": 1.0, "lip_press": 0.2},
     "angry": {"brow_lower": 1.0, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
               "corner_depress": 0.25},
-    "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "lid_raise": 0.9},
+    "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "lid_raise": 0.6},
     "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 0.8, "brow_lower": 1.0, "corner_depress": 0.5,
                   "lid_tighten": 0.3, "lip_stretch": 0.25},
     "laughing": {"corner_pull": 1.0, "cheek_raise": 1.0, "lid_tighten": 0.6},
