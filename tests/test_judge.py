@@ -32,3 +32,32 @@ def test_the_judge_passes_a_clip(photos, tmp_path, voice):
     assert proc.returncode == 0 and not failed, failed
     assert report["speech"]["wer"] == 0.0
     assert abs(report["sync"]["best_lag"]) <= 1 and report["blinks"]["count"] >= 1
+
+
+def _judge(video: Path, photo: Path, text: str) -> dict:
+    proc = subprocess.run([str(SCORE), str(video), "--photo", str(photo), "--text", text, "--json"],
+                          capture_output=True, text=True, timeout=300)
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.skipif(not SCORE.exists() or not (VENV / "bin" / "python").exists(),
+                    reason="the judge is not set up (run ../shared/eval/setup.sh)")
+def test_the_judge_passes_rain_night_and_push_in_with_their_sound(photos, tmp_path):
+    photo = photos / "skimage_astronaut.png"
+    result = sayso.make(photo, f"At night in the rain, she says '{LINE}' Slow push-in.", tmp_path / "rain.mp4",
+                        duration=4.5)
+    assert result.plan.scene == ("night", "rain") and result.plan.ambience == ("city", "rain")
+    report = _judge(result.video, photo, LINE)
+    failed = {c["name"]: c["value"] for c in report["checks"] if not c["pass"]}
+    assert not failed, failed
+    assert report["speech"]["wer"] == 0.0  # the words stay clear over the rain and the street
+
+
+@pytest.mark.skipif(not SCORE.exists() or not (VENV / "bin" / "python").exists(),
+                    reason="the judge is not set up (run ../shared/eval/setup.sh)")
+def test_the_judge_sees_smile_then_angry(photos, tmp_path):
+    photo = photos / "fr_biden_official_portrait.jpg"
+    result = sayso.make(photo, f"He smiles, then turns angry and says '{LINE}'", tmp_path / "sa.mp4",
+                        size="480p", aspect="1:1")
+    expression = _judge(result.video, photo, LINE)["expression"]
+    assert expression["corner_lift_change"] < -0.03  # the smile has gone by the last third
