@@ -221,3 +221,14 @@ def test_plan_is_json_serialisable_and_round_trips():
 def test_a_bad_plan_file_names_the_field(data, message):
     with pytest.raises(BadOptionError, match=message):
         Plan.from_dict(data)
+
+
+def test_the_readme_shows_the_plan_sayso_makes():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The plan"):]
+    prompt = re.search(r'For "(.+?)":', section, re.S).group(1).replace("\n", " ")
+    shown = json.loads(re.search(r"```json\n(.+?)```", section, re.S).group(1))
+    assert json.loads(json.dumps(plan(prompt).to_dict())) == shown
