@@ -31,7 +31,7 @@ if [ -x ../shared/eval/setup.sh ]; then ../shared/eval/setup.sh; fi
 # 5. The main job on the bundled example.
 if [ "${SAYSO_SKIP_EXAMPLE:-}" != "1" ]; then
   .venv/bin/sayso make examples/astronaut.png \
-    "She smiles and says 'Hello! I am sayso, and I run on your own computer.'" \
+    "In the golden hour she smiles and says 'Hello! I am sayso, and I run on your own computer.' Slow push-in." \
     -o examples/astronaut.mp4 --captions
 fi
 echo "sayso is installed: .venv/bin/sayso --help"

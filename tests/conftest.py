@@ -1,3 +1,4 @@
+import os
 import shutil
 import sys
 import tempfile
@@ -7,6 +8,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/measure.py
+
+# The library, cache and signing identity of a test run live in a folder of its own
+# (subprocesses inherit it): tests never read or write the user's data folder.
+os.environ["SAYSO_DATA_DIR"] = tempfile.mkdtemp(prefix="sayso-test-data-")
 
 PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "photos"
 

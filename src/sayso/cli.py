@@ -51,6 +51,38 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("-v", "--verbose", action="store_true", help="say what was understood, ignored and how long each stage took")
     make.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
 
+    make.add_argument("--no-label", action="store_true", help="no visible 'AI-generated' mark (the manifest says so)")
+
+    remix = sub.add_parser("remix", help="a new video from one sayso made: other words, voice, expression, scene")
+    remix.add_argument("video", help="an MP4 sayso made")
+    remix.add_argument("-o", "--output", help="the MP4 to write (default: VIDEO-remix.mp4 here)")
+    remix.add_argument("--say", metavar="TEXT", help="new words to speak")
+    remix.add_argument("--voice", choices=VOICES, help="another voice")
+    remix.add_argument("--expression", metavar="TEXT", help="a new expression timeline, e.g. 'angry from 1.5s'")
+    remix.add_argument("--scene", metavar="A,B", type=_names, help="new scene effects ('none' for none)")
+    remix.add_argument("--camera", choices=CAMERA_MOVES, help="a new camera move")
+    remix.add_argument("--size", choices=list(SIZES), help="a new output size")
+    remix.add_argument("--aspect", choices=ASPECTS, help="a new frame shape")
+    remix.add_argument("--seed", type=int, help="other blinks, glances and sway")
+    remix.add_argument("--duration", type=float, metavar="S", help="a new clip length")
+    remix.add_argument("--no-ambience", action="store_true", help="no ambient sound")
+    labels = remix.add_mutually_exclusive_group()
+    labels.add_argument("--no-label", dest="label", action="store_false", default=None, help="drop the visible mark")
+    labels.add_argument("--label", dest="label", action="store_true", help="put the visible mark back")
+    remix.add_argument("--captions", action="store_true", help="also write WebVTT captions")
+    rout = remix.add_mutually_exclusive_group()
+    rout.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    rout.add_argument("-v", "--verbose", action="store_true", help="say how long each stage took")
+    remix.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
+
+    verify = sub.add_parser("verify", help="check any video: who made it, from what, is it intact")
+    verify.add_argument("video")
+    verify.add_argument("--json", action="store_true", help="the report as JSON")
+
+    library = sub.add_parser("library", help="what you have made, newest first")
+    library.add_argument("-n", type=int, default=20, metavar="N", help="how many (default 20)")
+    library.add_argument("--json", action="store_true", help="as JSON")
+
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
     plan.add_argument("-o", "--output", metavar="PLAN.json", help="write it to this file instead of printing it")
@@ -121,9 +153,13 @@ def _make(args: argparse.Namespace) -> int:
     bar = _ProgressBar(not args.quiet and not args.json)
     try:
         result = make(args.photo, output=output, face=args.face, captions=args.captions, plan=the_plan,
-                      on_progress=bar)
+                      label=not args.no_label, on_progress=bar)
     finally:
         bar.close()
+    return _report(args, result)
+
+
+def _report(args: argparse.Namespace, result) -> int:
     if args.json:
         print(json.dumps(result.summary(), indent=2))
     elif not args.quiet:
@@ -133,6 +169,71 @@ def _make(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"faces found: {result.faces_found}", file=sys.stderr)
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()), file=sys.stderr)
+    return 0
+
+
+def _remix(args: argparse.Namespace) -> int:
+    from .pipeline import remix
+
+    output = args.output or f"{Path(args.video).stem}-remix.mp4"
+    bar = _ProgressBar(not args.quiet and not args.json)
+    try:
+        result = remix(args.video, output, say=args.say, voice=args.voice, expression=args.expression,
+                       scene=args.scene, camera=args.camera, size=args.size, aspect=args.aspect, seed=args.seed,
+                       duration=args.duration, ambience=False if args.no_ambience else None, label=args.label,
+                       captions=args.captions, on_progress=bar)
+    finally:
+        bar.close()
+    return _report(args, result)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .trust.verify import verify
+
+    report = verify(args.video)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return report.code
+    print(f"{report.video}: {report.verdict}")
+    if report.manifest_present:
+        state = "valid" if report.manifest_valid else f"INVALID ({report.manifest_reason})"
+        trust = ", trusted (this machine's sayso identity)" if report.manifest_trusted else ", not trusted here"
+        print(f"  manifest: {state}{trust if report.manifest_valid else ''}; actions: {', '.join(report.manifest_actions)}")
+        print(f"  visible label: {'on' if report.label else 'off'}")
+    else:
+        print("  manifest: none")
+    if report.watermark:
+        match = {True: "matches the manifest", False: "DOES NOT match the manifest", None: "no manifest to compare"}
+        print(f"  watermark: {report.watermark} (confidence {report.watermark_confidence}), "
+              f"{match[report.watermark_matches_manifest]}")
+    else:
+        print("  watermark: not found")
+    if report.recipe_id or report.in_library:
+        print(f"  library: {'this video is in your library' if report.in_library else 'not in your library'}")
+    if len(report.lineage) > 1:
+        print("  lineage: " + " <- ".join(i[:12] for i in report.lineage))
+    return report.code
+
+
+def _library(args: argparse.Namespace) -> int:
+    import datetime
+
+    from .library import Library
+
+    entries = Library().entries(max(args.n, 1))
+    if args.json:
+        print(json.dumps([{"id": e.id, "created": e.created, "video": str(e.video), "parent": e.recipe.parent,
+                           "photo": e.recipe.photo_name, "lines": [line["text"] for line in e.recipe.plan["lines"]]}
+                          for e in entries], indent=2, ensure_ascii=False))
+        return 0
+    if not entries:
+        print("your library is empty: make a video with 'sayso make PHOTO PROMPT'")
+    for e in entries:
+        when = datetime.datetime.fromtimestamp(e.created).strftime("%Y-%m-%d %H:%M")
+        words = " ".join(line["text"] for line in e.recipe.plan["lines"]) or "(silent)"
+        parent = f"  (remix of {e.recipe.parent[:12]})" if e.recipe.parent else ""
+        exists = "" if e.video.exists() else "  [file moved or deleted]"
+        print(f"{when}  {e.id[:12]}  {e.video}{exists}\n    {e.recipe.photo_name}: {words[:70]}{parent}")
     return 0
 
 
@@ -154,7 +255,8 @@ def _plan(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"make": _make, "plan": _plan}[args.command](args)
+        return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
+                "plan": _plan}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

@@ -70,6 +70,12 @@ class EncodeError(SaysoError, RuntimeError):
     exit_code = 11
 
 
+class ProvenanceError(SaysoError, ValueError):
+    """The video carries no sayso recipe that can be found (remix)."""
+
+    exit_code = 12
+
+
 class Cancelled(SaysoError, KeyboardInterrupt):
     """The run was cancelled (Ctrl-C or a cancel hook)."""
 

@@ -1,7 +1,9 @@
-"""make: photo + prompt -> MP4. The only place that knows the order of the stages."""
+"""make: photo + prompt -> MP4; remix: a sayso video + changes -> a new one. The only
+place that knows the order of the stages."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -9,8 +11,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import BadOptionError, OutputError
-from .plan import Camera, Plan, plan as read_prompt, timeline
+from .errors import BadOptionError, InputNotFoundError, OutputError, ProvenanceError
+from .library import Library, Recipe, file_hash, versions
+from .plan import Camera, Line, Plan, plan as read_prompt, timeline
+from .plan.words import QUIET_AMBIENCE, SCENE_AMBIENCE
 
 ProgressHook = Callable[[str, int, int], None]  # (stage, done, total)
 CancelHook = Callable[[], bool]  # True = stop now
@@ -37,6 +41,8 @@ class MakeResult:
     speech_start: float  # seconds into the clip where the line starts
     faces_found: int
     timings: dict[str, float] = field(default_factory=dict)
+    recipe: "Recipe | None" = None  # what made it; None when trust was off
+    sidecar: Path | None = None  # the recipe as JSON beside the video
 
     def summary(self) -> dict:
         """JSON-ready summary for --json and the API."""
@@ -46,11 +52,26 @@ class MakeResult:
             "frames": self.num_frames, "duration": round(self.duration, 3),
             "speech_start": round(self.speech_start, 3), "faces_found": self.faces_found,
             "plan": self.plan.to_dict(), "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "recipe": self.recipe.id if self.recipe else None, "sidecar": str(self.sidecar) if self.sidecar else None,
+            "parent": self.recipe.parent if self.recipe else None,
         }
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The video a remix comes from: its recipe and its file (the manifest's ingredient)."""
+
+    recipe: Recipe
+    video: Path
 
 
 def _captions_path(video: Path) -> Path:
     return video.with_suffix(".vtt")
+
+
+def sidecar_path(video: Path) -> Path:
+    """Where a video's recipe is written: love.mp4 -> love.sayso.json."""
+    return video.with_suffix(".sayso.json")
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -89,17 +110,20 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
          size: str | None = None, aspect: str | None = None, fps: int | None = None,
          seed: int | None = None, expression: str | None = None, camera: str | None = None,
          scene: tuple[str, ...] | None = None, ambience: bool = True, captions: bool = False,
-         plan: Plan | None = None, on_progress: ProgressHook | None = None,
-         should_stop: CancelHook | None = None) -> MakeResult:
+         label: bool = True, plan: Plan | None = None, parent: Parent | None = None,
+         on_progress: ProgressHook | None = None, should_stop: CancelHook | None = None) -> MakeResult:
     """Render a talking video of the face in photo saying the quoted line of prompt.
 
-    Options left None keep what the prompt (or a given plan) says; see direct(). Raises
-    a SaysoError subclass for every problem a user can cause; nothing is left at output
+    Options left None keep what the prompt (or a given plan) says; see direct(). Every
+    video gets the invisible watermark and a signed C2PA manifest, the visible label
+    unless label=False, a recipe beside it and an entry in the library. Raises a
+    SaysoError subclass for every problem a user can cause; nothing is left at output
     on failure.
     """
-    from . import ambience as ambience_stage, encode, face as face_stage, motion, photo as photo_io, render
-    from . import speech as speech_stage
+    from . import ambience as ambience_stage, encode, motion, photo as photo_io, render
     from .mix import mix
+    from .trust.label import Label
+    from .trust.watermark import Watermarker
 
     progress = on_progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
@@ -119,27 +143,115 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
         raise BadOptionError(f"--face {face} is out of range: faces are numbered from 1, left to right")
     lap("plan")
 
-    # 1. The photo and its face.
+    # 1. The photo and its face (analysed once per photo and face choice).
     progress("face", 0, 1)
     image = photo_io.load_photo(photo)
-    rig = face_stage.analyze(image, face)
+    photo_sha = file_hash(photo)
+    rig = _analyze(image, photo_sha, face)
     lap("face")
     progress("face", 1, 1)
 
-    # 2. The voice.
+    # 2. The voice (each line spoken once per text and voice).
     progress("speech", 0, 1)
-    if the_plan.lines:
-        parts = [speech_stage.synthesize(line.text, line.voice) for line in the_plan.lines]
-        spoken = speech_stage.Speech.join(parts, int(LINE_PAUSE * parts[0].sample_rate))
-    else:
-        spoken = speech_stage.Speech.silence(0)
+    spoken = _speak(the_plan)
     lap("speech")
     progress("speech", 1, 1)
 
     # 3. The timeline: a lead-in, the line, a settle; or a silent clip.
-    rate = spoken.sample_rate
-    clip_fps = Fraction(the_plan.fps)
+    rate, clip_fps = spoken.sample_rate, Fraction(the_plan.fps)
     offset = int(LEAD_IN * rate) if spoken.num_samples else 0
+    num_frames = max(1, int(round(_seconds(the_plan, spoken, offset) * clip_fps)))
+    total = int(round(num_frames / clip_fps * rate))
+
+    # 4. The performance.
+    performance = motion.perform(the_plan, spoken, offset, num_frames, clip_fps)
+    lap("motion")
+
+    # 5. What stays fixed: the layers, the sound, the marks.
+    framing = render.frame_for(rig, the_plan.size, the_plan.aspect)
+    moving = the_plan.camera.move != "static" or the_plan.camera.handheld
+    stage = render.prepare(rig, framing, scene=the_plan.scene, camera_moves=moving, seed=the_plan.seed,
+                           fps=clip_fps)
+    recipe = Recipe(photo_sha, Path(photo).name, the_plan.to_dict(), face, label, versions(),
+                    parent.recipe.id if parent else None)
+    marks = ([Label.for_frame(framing.width, framing.height)] if label else []) + [
+        Watermarker(framing.width, framing.height, recipe.payload)]
+    lap("prepare")
+    bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
+    audio = mix(spoken, offset, total, bed=bed)
+    lap("ambience")
+
+    # 6. Render, mark and encode (the writer encodes on its own thread) into a hidden
+    #    file, sign it, and only then put it in place.
+    unsigned = target.with_name(f".{target.name}.unsigned-{os.getpid()}.mp4")
+    try:
+        with encode.VideoWriter(unsigned, framing.width, framing.height, clip_fps, rate) as writer:
+            writer.write_audio(audio)
+            for i, frame in enumerate(render.render(stage, performance, should_stop)):
+                lap("render")
+                for mark in marks:
+                    mark.apply(frame)
+                lap("marks")
+                writer.write(frame)
+                progress("render", i + 1, num_frames)
+        lap("encode")  # what remained of encoding after the last frame was rendered
+        _seal(unsigned, recipe, Path(photo), parent, label)
+        os.replace(unsigned, target)
+    except BaseException:
+        unsigned.unlink(missing_ok=True)
+        raise
+    lap("sign")
+
+    # 7. The recipe beside the video and in the library; captions.
+    sidecar = sidecar_path(target)
+    write_text_atomically(sidecar, json.dumps({"id": recipe.id, **recipe.to_dict()}, indent=2, ensure_ascii=False))
+    library = Library()
+    library.keep_photo(photo, photo_sha)
+    library.add(recipe, target)
+    vtt = None
+    if captions and spoken.words:
+        from .speech import webvtt
+
+        vtt = _captions_path(target)
+        write_text_atomically(vtt, webvtt(spoken, offset))
+    lap("library")
+    return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
+                      num_frames / float(clip_fps), offset / rate, len(rig.faces), timings, recipe, sidecar)
+
+
+def _analyze(image, photo_sha: str, face: int | None):
+    from . import face as face_stage
+    from .library import cache
+
+    rig = cache.face(photo_sha, image, face)
+    if rig is None:
+        rig = face_stage.analyze(image, face)
+        cache.keep_face(photo_sha, face, rig)
+    return rig
+
+
+def _speak(the_plan: Plan):
+    from . import speech as speech_stage
+    from .library import cache
+
+    if not the_plan.lines:
+        return speech_stage.Speech.silence(0)
+    parts = []
+    for line in the_plan.lines:
+        spoken = cache.speech(line.text.strip(), line.voice)
+        if spoken is None:
+            spoken = speech_stage.synthesize(line.text, line.voice)
+            cache.keep_speech(spoken)
+        parts.append(spoken)
+    return speech_stage.Speech.join(parts, int(LINE_PAUSE * parts[0].sample_rate))
+
+
+def _seconds(the_plan: Plan, spoken, offset: int) -> float:
+    """The clip's length: as asked, else the lead-in, the line and a settle, long
+    enough to hold the latest timed change; refuses a duration too short for either."""
+    from . import motion
+
+    rate = spoken.sample_rate
     needed = (offset + spoken.num_samples) / rate + (SETTLE if spoken.num_samples else 0.0)
     if the_plan.duration is not None and the_plan.duration + 1e-9 < needed - SETTLE + 0.1:
         raise BadOptionError(
@@ -148,36 +260,85 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     if the_plan.duration is not None and the_plan.duration < cued:
         raise BadOptionError(
             f"--duration {the_plan.duration:g} s ends before a change the prompt asks for at {cued:.1f} s: raise it")
+    if the_plan.duration is not None:
+        return the_plan.duration
     natural = needed if spoken.num_samples else SILENT_DURATION
-    seconds = the_plan.duration if the_plan.duration is not None else max(natural, cued + CUE_HOLD if cued else 0.0)
-    num_frames = max(1, int(round(seconds * clip_fps)))
-    total = int(round(num_frames / clip_fps * rate))
+    return max(natural, cued + CUE_HOLD if cued else 0.0)
 
-    # 4. The performance.
-    performance = motion.perform(the_plan, spoken, offset, num_frames, clip_fps)
-    lap("motion")
 
-    # 5. Render and encode; the writer encodes on its own thread while we render.
-    framing = render.frame_for(rig, the_plan.size, the_plan.aspect)
-    moving = the_plan.camera.move != "static" or the_plan.camera.handheld
-    stage = render.prepare(rig, framing, scene=the_plan.scene, camera_moves=moving, seed=the_plan.seed,
-                           fps=clip_fps)
-    lap("prepare")
-    bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
-    audio = mix(spoken, offset, total, bed=bed)
-    lap("ambience")
-    with encode.VideoWriter(target, framing.width, framing.height, clip_fps, rate) as writer:
-        writer.write_audio(audio)
-        for i, frame in enumerate(render.render(stage, performance, should_stop)):
-            writer.write(frame)
-            progress("render", i + 1, num_frames)
-        lap("render")
-    lap("encode")  # what remained of encoding after the last frame was rendered
+def _seal(video: Path, recipe: Recipe, photo: Path, parent: Parent | None, label: bool) -> None:
+    """Sign the C2PA manifest: created from the photo, or edited from the parent video."""
+    from .trust import c2pa
 
-    # 6. Captions beside the video.
-    vtt = None
-    if captions and spoken.words:
-        vtt = _captions_path(target)
-        write_text_atomically(vtt, speech_stage.webvtt(spoken, offset))
-    return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
-                      num_frames / float(clip_fps), offset / rate, len(rig.faces), timings)
+    if parent is None:
+        c2pa.sign(video, title=video.name.split(".unsigned-")[0].lstrip("."), recipe=recipe.to_dict(),
+                  ingredient=photo, ingredient_title=photo.name, edited=False, label=label)
+    else:
+        c2pa.sign(video, title=video.name.split(".unsigned-")[0].lstrip("."), recipe=recipe.to_dict(),
+                  ingredient=parent.video, ingredient_title=parent.video.name, edited=True, label=label)
+
+
+# ---------------------------------------------------------------------------- remix
+
+
+def find_recipe(video: str | os.PathLike) -> Recipe:
+    """The recipe of a video sayso made: from its manifest, else its watermark and the
+    library, else the recipe file beside it. Raises ProvenanceError if none is found."""
+    from .trust import c2pa, watermark
+
+    video = Path(video)
+    if not video.is_file():
+        raise InputNotFoundError(f"{video} does not exist: check the path")
+    found = c2pa.read(video)
+    if found.present and found.recipe:
+        return Recipe.from_dict(found.recipe)
+    reading = watermark.read_video(video)
+    if reading is not None:
+        entry = Library().by_payload(reading.payload)
+        if entry is not None:
+            return entry.recipe
+    side = sidecar_path(video)
+    if side.is_file():
+        try:
+            data = json.loads(side.read_text(encoding="utf-8"))
+            return Recipe.from_dict({k: v for k, v in data.items() if k != "id"})
+        except (OSError, ValueError) as error:
+            raise ProvenanceError(f"the recipe beside {video} is damaged ({error}): remix the original") from error
+    raise ProvenanceError(f"no sayso recipe found for {video}: remix works on videos sayso made")
+
+
+def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | None = None,
+          voice: str | None = None, expression: str | None = None, scene: tuple[str, ...] | None = None,
+          camera: str | None = None, size: str | None = None, aspect: str | None = None,
+          seed: int | None = None, duration: float | None = None, ambience: bool | None = None,
+          label: bool | None = None, captions: bool = False, on_progress: ProgressHook | None = None,
+          should_stop: CancelHook | None = None) -> MakeResult:
+    """A new video from one sayso made, with these changes; what did not change (the
+    face analysis, the speech of unchanged words) is reused. The new one records its
+    parent in its recipe, its manifest and the library."""
+    video = Path(video)
+    recipe = find_recipe(video)
+    photo = Library().photo_path(recipe.photo)
+    if not photo.is_file():
+        raise InputNotFoundError(f"the photo {recipe.photo_name} that made {video.name} is not in your library: "
+                                 "make the video again from the photo")
+    base = Plan.from_dict(recipe.plan)
+    changes: dict = {}
+    if say is not None:
+        if not say.strip():
+            raise BadOptionError("--say needs words to speak")
+        changes["lines"] = (Line(say.strip(), voice or base.voice),)
+        if duration is None:
+            changes["duration"] = None  # the new words set the length
+    if scene is not None:
+        sound = tuple(dict.fromkeys(SCENE_AMBIENCE[s] for s in scene if s in SCENE_AMBIENCE)) or (QUIET_AMBIENCE,)
+        changes["ambience"] = sound if base.ambience else ()
+    if ambience is not None and not ambience:
+        changes["ambience"] = ()
+    from dataclasses import replace
+
+    new_plan = replace(base, **changes) if changes else base
+    return make(photo, output=output, plan=new_plan, voice=voice, expression=expression, scene=scene, camera=camera,
+                size=size, aspect=aspect, seed=seed, duration=duration, face=recipe.face,
+                label=recipe.label if label is None else label, captions=captions,
+                parent=Parent(recipe, video.resolve()), on_progress=on_progress, should_stop=should_stop)

@@ -1,0 +1,1 @@
+"""Trust: what a sayso video says about itself (label, watermark, manifest, recipe)."""
