@@ -173,3 +173,12 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="uint8"):
         marker.apply(np.zeros((48, 64, 3), np.float32))
     assert read([]) is None
+
+
+def test_apply_marks_in_place_and_copes_with_views(astronaut):
+    marker = Watermarker(360, 360, PAYLOAD)
+    frame = astronaut[0][:360, :360].copy()
+    assert marker.apply(frame) is frame and not np.array_equal(frame, astronaut[0][:360, :360])
+    source = astronaut[0].copy()
+    view = source[::2, ::2]  # (360, 360, 3), not contiguous: still marked in place
+    assert marker.apply(view) is view and not np.array_equal(view, astronaut[0][::2, ::2])

@@ -1,14 +1,19 @@
 """Invisible watermark: 64 payload bits in the luma of every frame, read back after
 H.264 re-encoding, downscaling and trimming.
 
-The frame is divided into a grid of chips defined relative to the frame (about
-``CHIPS_SHORT`` along its short side), so a rescaled video still has the same grid.
+The frame is divided into a grid of chips defined relative to the frame
+(``CHIPS_SHORT`` along its short side), so a rescaled video still has the same grid.
 Each chip carries one bit of the 80-bit codeword (payload + CRC-16), chosen by a keyed
 shuffle, times a keyed random sign; the chip grid is upsampled smoothly to the frame
 and added to R, G and B alike, which adds it to luma and leaves chroma untouched.
 Reading averages the luma of many frames, removes the picture's low frequencies,
 correlates each chip with its sign, weights quiet chips more than busy ones and sums
 the chips of each bit. The CRC and a minimum t-statistic reject unmarked videos.
+
+A fixed pattern is not enough: on a detailed photo the picture's own correlation
+with each bit's chips is as large as the mark at 38 dB. So the embedder measures that
+correlation the way the reader will (every ``_REFRESH`` frames) and sets each bit's
+level to leave the same margin over it ("informed" spread spectrum).
 """
 
 from __future__ import annotations
@@ -28,9 +33,7 @@ _CRC_BITS = 16
 _CODE_BITS = PAYLOAD_BITS + _CRC_BITS
 _TARGET_PSNR = 38.8       # dB on RGB uint8, before clipping (which only raises it)
 _WORK_PX = 2              # reading resolution, pixels per chip
-_REFRESH = 2             # frames between re-fits of the chip levels to the picture
-_MASK_FLOOR = 1.0         # luma levels of local detail below which a chip counts as flat
-_MASK_RANGE = 2.5         # the busiest chips carry at most this times the median
+_REFRESH = 2              # frames between re-fits of the chip levels to the picture
 _MIN_MEAN_Z = 2.0         # mean |t| of the bits below this: no mark (noise gives 0.8 +- 0.07)
 _FULL_Z = 6.0             # mean |t| that reads as confidence 0.76 (tanh 1)
 
@@ -75,7 +78,7 @@ def _chip_grid(width: int, height: int, extra: int = 0) -> tuple[int, int]:
 def _layout(rows: int, cols: int, key: int) -> tuple[np.ndarray, np.ndarray]:
     """Keyed chip layout: (rows, cols) int64 bit index 0..79 (each bit equally often,
     scattered so no region holds one bit), and (rows, cols) float32 sign +-1."""
-    rng = np.random.default_rng([key & 0xFFFFFFFF, key >> 32, rows, cols])
+    rng = np.random.default_rng([key & 0xFFFFFFFF, (key >> 32) & 0xFFFFFFFF, rows, cols])
     bit = (rng.permutation(rows * cols) % _CODE_BITS).reshape(rows, cols)
     sign = rng.integers(0, 2, (rows, cols)).astype(np.float32) * 2 - 1
     return bit, sign
@@ -103,6 +106,7 @@ def _highpass(image: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=16)
 def _grid(rows: int, cols: int, key: int) -> _Grid:
+    """The chip grid for (rows, cols) and ``key``, made once per shape."""
     bit, sign = _layout(rows, cols, key)
     size = (cols * _WORK_PX, rows * _WORK_PX)
     template = _highpass(cv2.resize(sign, size, interpolation=cv2.INTER_CUBIC))
@@ -127,9 +131,9 @@ def _work_luma(frame: np.ndarray, grid: _Grid, fast: bool = False) -> np.ndarray
 
 
 def _bit_statistics(luma: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Luma at reading resolution -> per codeword bit, (80,) float32: the weighted
-    chip correlation (sign = the bit) and its t-statistic (about N(0, 1) on an
-    unmarked picture); and the chip weights, (rows, cols) float32 in (0, 1]."""
+    """Luma at reading resolution -> per codeword bit, each (80,) float32: the weighted
+    chip correlation (sign = the bit), its t-statistic (about N(0, 1) on an unmarked
+    picture) and the mean chip weight (what one level of mark adds, over ``gain``)."""
     residual = _highpass(luma)
     chip = _chip_sums(residual * grid.template, grid.rows, grid.cols)
     # Busy picture areas are noise for the correlation: weight each chip by the
@@ -142,7 +146,7 @@ def _bit_statistics(luma: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarr
     mean = np.bincount(index, values, _CODE_BITS) / n
     var = np.bincount(index, values**2, _CODE_BITS) / n - mean**2
     t = mean / np.sqrt(np.maximum(var, 1e-12) / n)
-    return mean, t, weight
+    return mean, t, np.bincount(index, weight.ravel(), _CODE_BITS) / n
 
 
 class Watermarker:
@@ -166,23 +170,20 @@ class Watermarker:
         enough to reach a common margin over the picture, scaled to the PSNR budget."""
         budget = self._rms / self._unit_rms
         margin = budget
+        agree = self._code * host
         for _ in range(6):  # the rms of the levels grows with the margin; settle it
-            agree = self._code * host
+            # Bits the picture already favours still get a little; none gets > 3x.
             levels = self._code * np.clip(margin - agree, 0.3 * margin, 3.0 * margin)
             margin *= budget / max(float(np.sqrt(np.mean(levels**2))), 1e-6)
-        return levels
+        return levels * (budget / max(float(np.sqrt(np.mean(levels**2))), 1e-6))
 
     def _prepare(self, frame: np.ndarray) -> None:
+        """Re-fit the chip levels to ``frame`` and rebuild the two (h, w, 3) uint8
+        halves of the delta that :meth:`apply` adds and subtracts."""
         grid = self._grid
         mean, _, weight = _bit_statistics(_work_luma(frame, grid, fast=True), grid)
-        # Visual masking: busy chips (low weight) hide more mark than flat ones.
-        mask = np.clip(np.sqrt(1.0 / weight - 1.0), _MASK_FLOOR, None)
-        mask = np.minimum(mask / np.median(mask), _MASK_RANGE)
-        mask /= np.sqrt(np.mean(mask**2))  # the PSNR budget stays the same
-        index = grid.bit.ravel()
-        response = grid.gain * np.bincount(index, (weight * mask).ravel(), _CODE_BITS) / np.bincount(index)
-        levels = self._levels(mean / response)
-        chips = (grid.sign * mask * levels[grid.bit]).astype(np.float32)
+        levels = self._levels(mean / (grid.gain * weight))
+        chips = (grid.sign * levels[grid.bit]).astype(np.float32)
         # Cubic upsampling makes the chips a smooth texture with no cell borders.
         delta = cv2.resize(chips, (self.width, self.height), interpolation=cv2.INTER_CUBIC)
         offset = cv2.convertScaleAbs(delta, alpha=1.0, beta=128.0)  # delta + 128, rounded
@@ -197,8 +198,12 @@ class Watermarker:
         if self._count % _REFRESH == 0:
             self._prepare(frame)
         self._count += 1
-        cv2.add(frame, self._up, dst=frame)
-        cv2.subtract(frame, self._down, dst=frame)
+        # cv2 writes in place only into contiguous arrays: mark a copy of a view, put it back.
+        target = frame if frame.flags.c_contiguous else np.ascontiguousarray(frame)
+        cv2.add(target, self._up, dst=target)
+        cv2.subtract(target, self._down, dst=target)
+        if target is not frame:
+            frame[...] = target
         return frame
 
 
