@@ -175,7 +175,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     recipe = Recipe(photo_sha, Path(photo).name, the_plan.to_dict(), face, label, versions(),
                     parent.recipe.id if parent else None)
     marks = ([Label.for_frame(framing.width, framing.height)] if label else []) + [
-        Watermarker(framing.width, framing.height, recipe.payload)]
+        Watermarker(framing.width, framing.height, recipe.payload, spare=render.face_box(stage))]
     lap("prepare")
     bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
     audio = mix(spoken, offset, total, bed=bed)

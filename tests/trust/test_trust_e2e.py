@@ -87,8 +87,9 @@ def test_a_voice_and_scene_remix_keeps_the_words(made, tmp_path):
 def test_changed_frames_show_as_tampered_while_the_watermark_still_says_sayso(made, tmp_path):
     data = bytearray(made.video.read_bytes())
     mdat = data.find(b"mdat")
-    for k in range(200):  # scribble over some coded frame data
-        data[mdat + 5000 + 37 * k] ^= 0x5A
+    middle = mdat + (len(data) - mdat) // 2
+    for k in range(8):  # scribble over a little of one frame's coded data
+        data[middle + 11 * k] ^= 0x5A
     tampered = tmp_path / "tampered.mp4"
     tampered.write_bytes(bytes(data))
     report = verify(tampered)

@@ -182,3 +182,14 @@ def test_apply_marks_in_place_and_copes_with_views(astronaut):
     source = astronaut[0].copy()
     view = source[::2, ::2]  # (360, 360, 3), not contiguous: still marked in place
     assert marker.apply(view) is view and not np.array_equal(view, astronaut[0][::2, ::2])
+
+
+def test_a_spared_face_is_left_unmarked_and_the_rest_still_reads(astronaut):
+    height, width = astronaut[0].shape[:2]
+    face = (width // 4, height // 6, 3 * width // 4, 3 * height // 4)  # a quarter of the frame and more
+    marker = Watermarker(width, height, PAYLOAD, spare=face)
+    marked = [marker.apply(frame.copy()) for frame in astronaut]
+    x0, y0, x1, y1 = face
+    inner = (slice(y0 + 8, y1 - 8), slice(x0 + 8, x1 - 8))  # inside, clear of the cubic spill at its edge
+    assert all(np.array_equal(m[inner], f[inner]) for m, f in zip(marked, astronaut))
+    assert _bit_accuracy(read(_decode(_h264(marked, 28, (480, 480))))) == 1.0

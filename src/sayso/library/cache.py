@@ -21,10 +21,14 @@ def _folder() -> Path:
     return folder
 
 
+# Bump when the face or speech stage changes what it returns, so old entries miss.
+REVISION = 2
+
+
 def _key(*parts: object) -> str:
     from .. import __version__
 
-    return hashlib.sha256(json.dumps([__version__, *parts]).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps([__version__, REVISION, *parts]).encode()).hexdigest()[:32]
 
 
 def _save(path: Path, **arrays: np.ndarray) -> None:

@@ -35,7 +35,7 @@ from .warp import Field, feather, grid_field, upsample
 if TYPE_CHECKING:
     from .scene import Scene
 
-__all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "frame_for", "prepare", "render", "render_frame"]
+__all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "face_box", "frame_for", "prepare", "render", "render_frame"]
 
 GRID_PX = 8  # output pixels between deformation grid points (an integer: see warp.grid_field)
 MOUTH_GRID_PX = 2  # the same near the lips, where the field squeezes and stretches most
@@ -265,6 +265,17 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
                  mouth_band, seam, fixed, pivot,
                  field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
                  alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32), layers, effects)
+
+
+def face_box(stage: Stage, grow: float = 0.45) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1: the face at rest in output pixels, grown by grow of its size on
+    each side (room for head motion and a camera move), clipped to the frame."""
+    face = stage.rig.rest[:, :2] - stage.origin
+    lo, hi = face.min(0), face.max(0)
+    pad = grow * (hi - lo)
+    x0, y0 = np.floor(np.maximum(lo - pad, 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(hi + pad, (stage.framing.width, stage.framing.height))).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
 
 
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:

@@ -149,15 +149,31 @@ def _bit_statistics(luma: np.ndarray, grid: _Grid) -> tuple[np.ndarray, np.ndarr
     return mean, t, np.bincount(index, weight.ravel(), _CODE_BITS) / n
 
 
+def _spared(grid: _Grid, width: int, height: int, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """(rows, cols) float32: 1 where chips are marked, 0 inside box (chip units)."""
+    keep = np.ones((grid.rows, grid.cols), np.float32)
+    if box is not None:
+        x0, y0, x1, y1 = box
+        c0, c1 = int(np.floor(x0 * grid.cols / width)), int(np.ceil(x1 * grid.cols / width))
+        r0, r1 = int(np.floor(y0 * grid.rows / height)), int(np.ceil(y1 * grid.rows / height))
+        keep[max(r0, 0):max(r1, 0), max(c0, 0):max(c1, 0)] = 0.0
+    return keep
+
+
 class Watermarker:
     """Marks frames of one size with one payload. Each frame's own picture correlates a
     little with the pattern, so every ``_REFRESH`` frames the chip levels are re-chosen
     to cancel that (informed embedding): each bit then reads with the same margin
     whatever the picture, and in between :meth:`apply` is two saturating adds."""
 
-    def __init__(self, width: int, height: int, payload: bytes, key: int = SAYSO_KEY):
+    def __init__(self, width: int, height: int, payload: bytes, key: int = SAYSO_KEY,
+                 spare: tuple[int, int, int, int] | None = None):
+        """spare: x0, y0, x1, y1 in pixels of a region left unmarked (the face: a face
+        recogniser reads the mark's grain as a change of identity). Its chips read as
+        erasures, which the other chips outvote."""
         self.width, self.height = width, height
         self._grid = _grid(*_chip_grid(width, height), key)
+        self._keep = _spared(self._grid, width, height, spare)
         self._code = _codeword(payload)
         unit = cv2.resize(self._grid.sign, (width, height), interpolation=cv2.INTER_CUBIC)
         self._unit_rms = float(np.sqrt(np.mean(unit**2)))  # levels of one chip level
@@ -183,7 +199,7 @@ class Watermarker:
         grid = self._grid
         mean, _, weight = _bit_statistics(_work_luma(frame, grid, fast=True), grid)
         levels = self._levels(mean / (grid.gain * weight))
-        chips = (grid.sign * levels[grid.bit]).astype(np.float32)
+        chips = (grid.sign * levels[grid.bit] * self._keep).astype(np.float32)
         # Cubic upsampling makes the chips a smooth texture with no cell borders.
         delta = cv2.resize(chips, (self.width, self.height), interpolation=cv2.INTER_CUBIC)
         offset = cv2.convertScaleAbs(delta, alpha=1.0, beta=128.0)  # delta + 128, rounded
