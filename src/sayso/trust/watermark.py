@@ -33,7 +33,7 @@ _CRC_BITS = 16
 _CODE_BITS = PAYLOAD_BITS + _CRC_BITS
 _TARGET_PSNR = 38.8       # dB on RGB uint8, before clipping (which only raises it)
 _WORK_PX = 2              # reading resolution, pixels per chip
-_REFRESH = 2              # frames between re-fits of the chip levels to the picture
+_REFRESH = 4              # frames between re-fits of the chip levels to the picture
 _MIN_MEAN_Z = 2.0         # mean |t| of the bits below this: no mark (noise gives 0.8 +- 0.07)
 _FULL_Z = 6.0             # mean |t| that reads as confidence 0.76 (tanh 1)
 
