@@ -10,7 +10,15 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import SaysoError
-from .pipeline import MakeResult, make
+from .pipeline import MakeResult, make, remix
 from .plan import Plan, plan
 
-__all__ = ["MakeResult", "Plan", "SaysoError", "make", "plan", "__version__"]
+
+def verify(video):
+    """What a video says about itself: see sayso.trust.verify.Report."""
+    from .trust.verify import verify as _verify
+
+    return _verify(video)
+
+
+__all__ = ["MakeResult", "Plan", "SaysoError", "make", "plan", "remix", "verify", "__version__"]

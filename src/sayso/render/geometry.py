@@ -209,12 +209,12 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     B["cheek_raise"][lower_lids, 1] -= 0.016
     B["corner_depress"][:, 1] = 0.06 * near_corner
     B["corner_depress"][:, 0] = 0.008 * side * near_corner
-    B["brow_lower"][:, 1] = 0.06 * brow_w * above_eyes
+    B["brow_lower"][:, 1] = 0.07 * brow_w * above_eyes
     B["brow_lower"][:, 0] = -0.035 * sign_x * inner_brow * above_eyes
     B["brow_lower"][upper_lids, 1] += 0.012
-    B["inner_brow_raise"][:, 1] = -0.07 * inner_brow * above_eyes
+    B["inner_brow_raise"][:, 1] = -0.08 * inner_brow * above_eyes
     B["inner_brow_raise"][brows, 1] -= 0.03 * inner_brow[brows]
-    B["outer_brow_raise"][:, 1] = -0.06 * outer_brow * above_eyes
+    B["outer_brow_raise"][:, 1] = -0.07 * outer_brow * above_eyes
     B["outer_brow_raise"][brows, 1] -= 0.035
     B["outer_brow_raise"][upper_lids, 1] -= 0.006
     B["lid_tighten"][lower_lids, 1] = -0.02
