@@ -2,12 +2,18 @@
 never passes or fails on time.
 
     .venv/bin/python benchmarks/make_clip.py [PHOTO] [--runs N] [--voice male|female]
+        [--direction "At night in the rain. Slow push-in."]
+
+Runs in a data folder of its own, and clears the face and speech cache before each
+run, so every run analyses the photo and speaks the line as a first render does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -25,15 +31,19 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--voice", default="male")
     ap.add_argument("--size", default="720p")
+    ap.add_argument("--direction", default="", help="direction added to the prompt (scene, camera, expression)")
     args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="sayso-bench-")
+    os.environ["SAYSO_DATA_DIR"] = data
 
     import sayso
 
     totals, stages = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs + 1):  # run 0 warms up (model loading, patched voice)
+            shutil.rmtree(Path(data) / "cache", ignore_errors=True)
             start = time.perf_counter()
-            result = sayso.make(args.photo, f"Says '{LINE}'", Path(tmp) / "bench.mp4",
+            result = sayso.make(args.photo, f"Says '{LINE}' {args.direction}", Path(tmp) / "bench.mp4",
                                 voice=args.voice, size=args.size, duration=6.0)
             elapsed = time.perf_counter() - start
             label = "cold (first in process)" if run == 0 else f"run {run}"
@@ -43,7 +53,8 @@ def main() -> None:
                 for k, v in result.timings.items():
                     stages.setdefault(k, []).append(v)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nclip: {result.width}x{result.height}, {result.num_frames} frames, {result.duration:.1f} s, voice {args.voice}")
+    print(f"\nclip: {result.width}x{result.height}, {result.num_frames} frames, {result.duration:.1f} s, voice {args.voice}"
+          f", scene {', '.join(result.plan.scene) or 'none'}, camera {result.plan.camera.move}")
     print(f"end to end (warm, median of {len(totals)}): {statistics.median(totals):.2f} s")
     for k, v in stages.items():
         print(f"  {k:8s} {statistics.median(v):6.3f} s")

@@ -260,7 +260,7 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
             effects = build(tuple(scene), framing.width, framing.height, fps, seed,
                             (int(x_lo), int(y_lo), int(x_hi), int(y_hi)))
             plate_out = np.ascontiguousarray(effects.plate(plate_out), dtype=np.float32)
-        layers = Layers(plate_out, person_out, alpha_out, face.mean(0).astype(np.float32))
+        layers = Layers(plate_out, np.dstack([person_out, alpha_out]), face.mean(0).astype(np.float32))
     return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources,
                  mouth_band, seam, fixed, pivot,
                  field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
@@ -374,12 +374,12 @@ def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
         comp = person + stage.backdrop * (1.0 - alpha)[..., None]
         out[y0:y1, x0:x1] = np.clip(comp + 0.5, 0, 255).astype(np.uint8)
         return out
-    body, cover = stage.layers.person.copy(), stage.layers.alpha.copy()
-    body[y0:y1, x0:x1], cover[y0:y1, x0:x1] = person, alpha
-    frame, near = shoot(stage.layers, body, cover, perf.camera[i])
+    body = stage.layers.person.copy()
+    body[y0:y1, x0:x1, :3], body[y0:y1, x0:x1, 3] = person, alpha
+    frame, near = shoot(stage.layers, body, perf.camera[i])
     if stage.scene is not None:
         frame = stage.scene.frame(frame, near, i)
-    return np.clip(frame + 0.5, 0, 255).astype(np.uint8)
+    return cv2.convertScaleAbs(frame)  # rounds and saturates to uint8
 
 
 def render(stage: Stage, perf: Performance,

@@ -23,14 +23,13 @@ class Layers:
     """Full-frame layers at rest, output pixels.
 
     plate: (H, W, 3) float32 0..255 the background without the person (scene applied).
-    person: (H, W, 3) float32 the person premultiplied by alpha, at rest.
-    alpha: (H, W) float32 [0, 1] the person's coverage at rest.
+    person: (H, W, 4) float32 the person premultiplied by alpha, then alpha [0, 1], at
+        rest: one array, so a frame copies and moves both at once.
     center: (2,) float32 the point zooms close in on: the face.
     """
 
     plate: np.ndarray
     person: np.ndarray
-    alpha: np.ndarray
     center: np.ndarray
 
 
@@ -59,15 +58,16 @@ def _warp(image: np.ndarray, matrix: np.ndarray | None) -> np.ndarray:
                           borderMode=cv2.BORDER_REPLICATE)
 
 
-def shoot(layers: Layers, person: np.ndarray, alpha: np.ndarray, camera: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray]:
+def shoot(layers: Layers, person: np.ndarray, camera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The frame through the camera: (H, W, 3) float32 0..255 and the person's (H, W)
-    coverage in it. person and alpha are this frame's full-frame person layers."""
-    h, w = alpha.shape
+    coverage in it. person: this frame's (H, W, 4) premultiplied person and alpha."""
+    h, w = person.shape[:2]
     near = view(camera, layers.center, (w, h), 1.0)
     far = view(camera, layers.center, (w, h), PARALLAX)
-    if near is not None:
-        moved = _warp(np.dstack([person, alpha]), near)
-        person, alpha = moved[..., :3], moved[..., 3]
-    frame = person + _warp(layers.plate, far) * (1.0 - alpha)[..., None]
+    person = _warp(person, near)
+    # OpenCV's channel ops: numpy's broadcasting over a 4-channel view is 3x slower here
+    alpha = cv2.extractChannel(person, 3)
+    behind = cv2.merge([cv2.subtract(1.0, alpha)] * 3)
+    frame = cv2.multiply(_warp(layers.plate, far), behind)
+    frame = cv2.add(frame, cv2.cvtColor(person, cv2.COLOR_RGBA2RGB), dst=frame)
     return frame, alpha
