@@ -33,7 +33,7 @@ def render(photos, tmp_path, prompt: str, name: str, **options) -> list[np.ndarr
     return frames(result.video)
 
 
-def settled(clip: list[np.ndarray]) -> "Face":
+def settled(clip: list[np.ndarray]):
     """The face over the clip's last half second, as medians (a blink does not decide)."""
     faces = [measure(f) for f in clip[-12::2]]
     return type(faces[0])(*(float(np.median([getattr(f, k) for f in faces])) if k not in ("center",) else

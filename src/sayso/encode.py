@@ -118,16 +118,16 @@ def _output_error(target: Path, error: OSError) -> OutputError:
     return OutputError(f"cannot write {target}: {reason}; choose another folder")
 
 
-def _create_partial(target: Path) -> Path:
-    """Create the hidden partial file beside the target, so the final rename is atomic.
+def create_partial(target: Path, tag: str = "partial", mode: int = 0o666) -> Path:
+    """Create a hidden partial file beside the target, so the final rename is atomic.
 
     os.open with 0o666 (not mkstemp's 0o600) lets the umask decide the final MP4's
     permissions, as for any ordinary file.
     """
     for _ in range(100):
-        partial = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}.mp4")
+        partial = target.with_name(f".{target.name}.{tag}-{secrets.token_hex(4)}.mp4")
         try:
-            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
             return partial
         except FileExistsError:
             continue
@@ -241,7 +241,7 @@ class VideoWriter:
         tags = _check_metadata(metadata)
         self.path = check_output(path)
         self.num_frames = 0
-        self._partial = _create_partial(self.path)
+        self._partial = create_partial(self.path)
         try:
             self._open(tags, crf, preset)
         except BaseException:

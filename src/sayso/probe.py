@@ -50,7 +50,7 @@ def probe(path: str | Path) -> VideoInfo:
         audio_codec=audio_codec,
         pix_fmt=video.codec_context.pix_fmt or "",
         sample_rate=sample_rate,
-        faststart=_moov_before_mdat(path),
+        faststart=is_faststart(path),
     )
 
 
@@ -81,22 +81,32 @@ def _measure_audio(path: Path) -> tuple[str | None, int | None, float]:
         return audio.codec_context.name, rate, samples / rate
 
 
-def _moov_before_mdat(path: Path) -> bool:
-    """Walk the top-level MP4 boxes: (size: u32, type: 4 bytes), size 1 = u64 follows."""
+def top_level_boxes(path: Path) -> list[tuple[str, int, int]]:
+    """The MP4's top-level boxes: (type, offset, size) in file order; a `uuid` box is
+    named "uuid:" + its 16-byte user type in hex."""
+    boxes = []
     with open(path, "rb") as file:
         file_size = os.fstat(file.fileno()).st_size
         offset = 0
         while offset + 8 <= file_size:
             file.seek(offset)
-            header = file.read(16)
-            size, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if size == 1:
-                size = int.from_bytes(header[8:16], "big")
-            elif size == 0:
-                size = file_size - offset  # box runs to the end of the file
-            if kind == b"moov":
-                return True
-            if kind == b"mdat" or size < 8:
-                return False
+            header = file.read(32)
+            size, kind = int.from_bytes(header[:4], "big"), header[4:8].decode("latin-1")
+            body = 8
+            if size == 1:  # a 64-bit size follows the type
+                size, body = int.from_bytes(header[8:16], "big"), 16
+            elif size == 0:  # the box runs to the end of the file
+                size = file_size - offset
+            if size < body:
+                break  # not a box: stop rather than loop
+            if kind == "uuid":
+                kind += ":" + header[body : body + 16].hex()
+            boxes.append((kind, offset, size))
             offset += size
-    return False
+    return boxes
+
+
+def is_faststart(path: Path) -> bool:
+    """moov before mdat: playback can start while the file downloads."""
+    kinds = [kind for kind, _, _ in top_level_boxes(path)]
+    return "moov" in kinds and "mdat" in kinds and kinds.index("moov") < kinds.index("mdat")

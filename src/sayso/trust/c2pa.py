@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-import secrets
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sayso.errors import BadOptionError, EncodeError, InputNotFoundError, OutputError
+from sayso.encode import create_partial
+from sayso.probe import is_faststart, top_level_boxes
 from sayso.trust.identity import Identity, identity, signing_algorithm, trust_anchors
 
 RECIPE_LABEL = "app.sayso.recipe"
@@ -109,7 +110,7 @@ def sign(
         _remux_faststart(video)
     # 3. Describe the video and sign it into a hidden file beside it.
     manifest = _manifest(title, recipe, edited, label, ingredient is not None)
-    partial = _create_partial(video)
+    partial = create_partial(video, "c2pa", 0o600)
     try:
         _sign_into(partial, video, manifest, ingredient, ingredient_title, edited, signer_identity)
         # 4. Check what c2pa wrote, keep the original's permissions, swap it in.
@@ -236,26 +237,11 @@ def _mime_type(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
-def _create_partial(video: Path) -> Path:
-    """A hidden file beside the video, so the final os.replace is atomic."""
-    for _ in range(100):
-        partial = video.with_name(f".{video.name}.c2pa-{secrets.token_hex(4)}.mp4")
-        try:
-            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            return partial
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise OutputError(f"cannot write beside {video}: {error.strerror}; "
-                              "choose a folder you can write to") from None
-    raise OutputError(f"cannot create a temporary file beside {video}; choose another folder")
-
-
 def _remux_faststart(video: Path) -> None:
     """Rewrite `video` with moov first (stream copy, no re-encode), in place."""
     import av
 
-    partial = _create_partial(video)
+    partial = create_partial(video, "c2pa", 0o600)
     try:
         with av.open(str(video)) as source, av.open(
             str(partial), "w", format="mp4", options={"movflags": "+faststart"}
@@ -274,37 +260,6 @@ def _remux_faststart(video: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- boxes
-
-
-def top_level_boxes(path: Path) -> list[tuple[str, int, int]]:
-    """The MP4's top-level boxes: (type, offset, size) in file order; a `uuid` box is
-    named "uuid:" + its 16-byte user type in hex."""
-    boxes = []
-    with open(path, "rb") as file:
-        file_size = os.fstat(file.fileno()).st_size
-        offset = 0
-        while offset + 8 <= file_size:
-            file.seek(offset)
-            header = file.read(32)
-            size, kind = int.from_bytes(header[:4], "big"), header[4:8].decode("latin-1")
-            body = 8
-            if size == 1:  # a 64-bit size follows the type
-                size, body = int.from_bytes(header[8:16], "big"), 16
-            elif size == 0:  # the box runs to the end of the file
-                size = file_size - offset
-            if size < body:
-                break  # not a box: stop rather than loop
-            if kind == "uuid":
-                kind += ":" + header[body : body + 16].hex()
-            boxes.append((kind, offset, size))
-            offset += size
-    return boxes
-
-
-def is_faststart(path: Path) -> bool:
-    """moov before mdat: playback can start while the file downloads."""
-    kinds = [kind for kind, _, _ in top_level_boxes(path)]
-    return "moov" in kinds and "mdat" in kinds and kinds.index("moov") < kinds.index("mdat")
 
 
 def _has_manifest_box(path: Path) -> bool:
