@@ -141,7 +141,7 @@ class Rain(Effect):
         # night's on top) moved its descriptor twice as far from the photo's
         wet = grade(exposure=0.75, gains=(0.92, 0.98, 1.08), saturation=0.78, contrast=1.12, pivot=100.0)
         look = grade(exposure=exposure, gains=(0.95, 0.99, 1.05), saturation=0.88)
-        return Rain(back, front, _face_shield(hw, hh, _halved(face_box), 0.15), wet, look, seed + 102,
+        return Rain(back, front, _face_shield(hw, hh, _halved(face_box), 0.0), wet, look, seed + 102,
                     paint(width, height, (225.0, 232.0, 242.0)))
 
     def plate(self, plate: np.ndarray) -> np.ndarray:
