@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -195,7 +195,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
                 writer.write(frame)
                 progress("render", i + 1, num_frames)
         lap("encode")  # what remained of encoding after the last frame was rendered
-        _seal(unsigned, recipe, Path(photo), parent, label)
+        _seal(unsigned, target.name, recipe, Path(photo), parent, label)
         os.replace(unsigned, target)
     except BaseException:
         unsigned.unlink(missing_ok=True)
@@ -266,16 +266,13 @@ def _seconds(the_plan: Plan, spoken, offset: int) -> float:
     return max(natural, cued + CUE_HOLD if cued else 0.0)
 
 
-def _seal(video: Path, recipe: Recipe, photo: Path, parent: Parent | None, label: bool) -> None:
+def _seal(video: Path, title: str, recipe: Recipe, photo: Path, parent: Parent | None, label: bool) -> None:
     """Sign the C2PA manifest: created from the photo, or edited from the parent video."""
     from .trust import c2pa
 
-    if parent is None:
-        c2pa.sign(video, title=video.name.split(".unsigned-")[0].lstrip("."), recipe=recipe.to_dict(),
-                  ingredient=photo, ingredient_title=photo.name, edited=False, label=label)
-    else:
-        c2pa.sign(video, title=video.name.split(".unsigned-")[0].lstrip("."), recipe=recipe.to_dict(),
-                  ingredient=parent.video, ingredient_title=parent.video.name, edited=True, label=label)
+    source = parent.video if parent else photo
+    c2pa.sign(video, title=title, recipe=recipe.to_dict(), ingredient=source, ingredient_title=source.name,
+              edited=parent is not None, label=label)
 
 
 # ---------------------------------------------------------------------------- remix
@@ -335,8 +332,6 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
         changes["ambience"] = sound if base.ambience else ()
     if ambience is not None and not ambience:
         changes["ambience"] = ()
-    from dataclasses import replace
-
     new_plan = replace(base, **changes) if changes else base
     return make(photo, output=output, plan=new_plan, voice=voice, expression=expression, scene=scene, camera=camera,
                 size=size, aspect=aspect, seed=seed, duration=duration, face=recipe.face,
