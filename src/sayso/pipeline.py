@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import BadOptionError, InputNotFoundError, OutputError, ProvenanceError
 from .library import Library, Recipe, file_hash, versions
 from .plan import Camera, Line, Plan, plan as read_prompt, timeline
-from .plan.words import QUIET_AMBIENCE, SCENE_AMBIENCE
+from .plan.words import ambience_for
 
 ProgressHook = Callable[[str, int, int], None]  # (stage, done, total)
 CancelHook = Callable[[], bool]  # True = stop now
@@ -328,8 +328,7 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
         if duration is None:
             changes["duration"] = None  # the new words set the length
     if scene is not None:
-        sound = tuple(dict.fromkeys(SCENE_AMBIENCE[s] for s in scene if s in SCENE_AMBIENCE)) or (QUIET_AMBIENCE,)
-        changes["ambience"] = sound if base.ambience else ()
+        changes["ambience"] = ambience_for(scene) if base.ambience else ()
     if ambience is not None and not ambience:
         changes["ambience"] = ()
     new_plan = replace(base, **changes) if changes else base

@@ -291,7 +291,6 @@ def _finish(r: _Reader) -> Plan:
     if r.speed is not None and r.camera == "static" and not r.handheld:
         ignored.append("(a camera speed with no camera move)")
     scene = _unique(r.scene)
-    ambience = _unique(r.ambience + [W.SCENE_AMBIENCE[s] for s in scene if s in W.SCENE_AMBIENCE])
     voice = r.voice or "male"
     language = max(r.votes, key=lambda k: (r.votes[k], k == "en")) if r.votes else "en"
     return check(Plan(
@@ -299,7 +298,7 @@ def _finish(r: _Reader) -> Plan:
         expressions=tuple(r.changes["expression"]), gaze=tuple(r.changes["gaze"]),
         gestures=tuple(r.changes["gesture"]),
         camera=Camera(r.camera, r.handheld, r.speed if r.speed is not None else 1.0),
-        scene=scene, ambience=ambience or (W.QUIET_AMBIENCE,), language=language,
+        scene=scene, ambience=W.ambience_for(scene, r.ambience), language=language,
         ignored=tuple(ignored)))
 
 

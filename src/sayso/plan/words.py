@@ -177,6 +177,12 @@ AMBIENCE = {
 SCENE_AMBIENCE = {"rain": "rain", "snow": "wind", "fog": "wind", "night": "city", "neon": "city"}
 QUIET_AMBIENCE = "room"  # under a clip whose scene asks for no sound of its own
 
+
+def ambience_for(scene: tuple[str, ...] | list[str], asked: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+    """The sound beds of a clip: those asked for by name, then the scene's, else room tone."""
+    beds = list(asked) + [SCENE_AMBIENCE[s] for s in scene if s in SCENE_AMBIENCE]
+    return tuple(dict.fromkeys(beds)) or (QUIET_AMBIENCE,)
+
 # --- structure: voice, order, time ---------------------------------------------------
 VOICE = {
     "female": {"en": "she, her, woman, girl, lady, female, mother, grandma, actress",
