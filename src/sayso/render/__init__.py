@@ -255,10 +255,7 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
         if scene:
             from .scene import build
 
-            x_lo, y_lo = np.floor(face.min(0)).astype(int)
-            x_hi, y_hi = np.ceil(face.max(0)).astype(int)
-            effects = build(tuple(scene), framing.width, framing.height, fps, seed,
-                            (int(x_lo), int(y_lo), int(x_hi), int(y_hi)))
+            effects = build(tuple(scene), framing.width, framing.height, fps, seed, _box(face))
             plate_out = np.ascontiguousarray(effects.plate(plate_out), dtype=np.float32)
         layers = Layers(plate_out, np.dstack([person_out, alpha_out]), face.mean(0).astype(np.float32))
     return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources,
@@ -267,15 +264,20 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
                  alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32), layers, effects)
 
 
+def _box(points: np.ndarray, grow: float = 0.0) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1: whole pixels around (n, 2) points, grown by grow of their size on
+    each side; not clipped."""
+    lo, hi = points.min(0), points.max(0)
+    pad = grow * (hi - lo)
+    (x0, y0), (x1, y1) = np.floor(lo - pad).astype(int), np.ceil(hi + pad).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
+
+
 def face_box(stage: Stage, grow: float = 0.45) -> tuple[int, int, int, int]:
     """x0, y0, x1, y1: the face at rest in output pixels, grown by grow of its size on
     each side (room for head motion and a camera move), clipped to the frame."""
-    face = stage.rig.rest[:, :2] - stage.origin
-    lo, hi = face.min(0), face.max(0)
-    pad = grow * (hi - lo)
-    x0, y0 = np.floor(np.maximum(lo - pad, 0)).astype(int)
-    x1, y1 = np.ceil(np.minimum(hi + pad, (stage.framing.width, stage.framing.height))).astype(int)
-    return int(x0), int(y0), int(x1), int(y1)
+    x0, y0, x1, y1 = _box(stage.rig.rest[:, :2] - stage.origin, grow)
+    return max(x0, 0), max(y0, 0), min(x1, stage.framing.width), min(y1, stage.framing.height)
 
 
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
