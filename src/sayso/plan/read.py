@@ -189,26 +189,21 @@ def _expression_ahead(items: list, i: int) -> bool:
     return False
 
 
-def _moment(items: list, i: int, lines: list[str], spoken_after: list[str]) -> Cue | None:
-    """If the quote at items[i] names a moment of a line, its cue, else None."""
+def _moment(items: list, i: int, others: list[str]) -> Cue | None:
+    """If the quote at items[i] names a moment of one of the other quotes (the lines),
+    its cue, else None: an "after"/"on" phrase must end right before it."""
     words = _words_of(items[i].text)
-    heard = [w for line in lines + spoken_after for w in _words_of(line)]
-    if not words or words[0] not in heard:
+    if not words or words[0] not in {w for quote in others for w in _words_of(quote)}:
         return None
     for back in range(1, 4):
         if i - back < 0 or not isinstance(items[i - back], _Token):
             return None
-        for n in range(back, 0, -1):  # a phrase ending right before the quote
-            meaning = _LEXICON.get(tuple(t.word for t in items[i - back:i - back + n]))
-            if meaning is not None and meaning.kind in ("after-word", "at-word") and i - back + n == i:
-                return Cue(word=_words_of(items[i].text, folded=False)[0], after=meaning.kind == "after-word")
+        meaning = _LEXICON.get(tuple(t.word for t in items[i - back:i]))
+        if meaning is not None and meaning.kind in ("after-word", "at-word"):
+            return Cue(word=_words_of(items[i].text, folded=False)[0], after=meaning.kind == "after-word")
         if items[i - back].word in ",.;:!?":
             return None
     return None
-
-
-def _spoken(items: list) -> list[str]:
-    return [item.text for item in items if isinstance(item, _Quote)]
 
 
 def plan(prompt: str) -> Plan:
@@ -216,14 +211,14 @@ def plan(prompt: str) -> Plan:
     if len(prompt) > MAX_PROMPT_CHARS:
         raise PromptError(f"prompt is {len(prompt)} characters; shorten it to at most {MAX_PROMPT_CHARS}")
     items = _items(prompt)
-    every_quote = _spoken(items)
+    every_quote = [item.text for item in items if isinstance(item, _Quote)]
     r = _Reader()
-    i = 0
+    i, quoted = 0, 0
     while i < len(items):
         item = items[i]
         if isinstance(item, _Quote):
-            later = every_quote[len(r.lines) + 1:]
-            moment = _moment(items, i, r.lines, later) if len(every_quote) > 1 else None
+            moment = _moment(items, i, every_quote[:quoted] + every_quote[quoted + 1:])
+            quoted += 1
             if moment is not None:
                 r.cue(moment)
             else:
