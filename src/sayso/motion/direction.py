@@ -71,13 +71,18 @@ def _ordered(changes, speech, offset, duration, steps) -> list[tuple[float, Chan
     return [(t, c) for t, _, c in sorted(timed, key=lambda x: (x[0], x[1]))]
 
 
+def _ease(x: np.ndarray) -> np.ndarray:
+    """Smoothstep of x clipped to [0, 1]: a move that starts and ends at rest."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
 def _hold(t: np.ndarray, keys: list[tuple[float, np.ndarray]], rest: np.ndarray) -> np.ndarray:
     """(n, d): from rest, each key's value from its time on, crossfaded over RAMP; a key
     at the very start holds from the first frame (the face already wears it)."""
     out = np.tile(rest, (len(t), 1)).astype(np.float64)
     for at, value in keys:
-        w = np.clip((t - at) / RAMP, 0.0, 1.0) if at > 0 else np.ones_like(t)
-        w = w * w * (3 - 2 * w)
+        w = _ease((t - at) / RAMP) if at > 0 else np.ones_like(t)
         out += (value - out) * w[:, None]
     return out
 
@@ -139,8 +144,7 @@ def gestures(plan: Plan, speech: Speech, offset: int, t: np.ndarray, duration: f
             phase, window = _pulse(t, at, 1.3)
             head[:, 0] += s * 7.0 * np.sin(2 * np.pi * 2.5 * phase) * window
         elif c.what == "tilt":
-            held = np.clip((t - at) / 0.5, 0, 1)
-            head[:, 2] += s * 6.0 * held * held * (3 - 2 * held)
+            head[:, 2] += s * 6.0 * _ease((t - at) / 0.5)
         elif c.what == "eye-roll":
             phase, window = _pulse(t, at, 1.0)
             angle = np.pi * phase  # the irises sweep up and across, then come back down
@@ -149,11 +153,6 @@ def gestures(plan: Plan, speech: Speech, offset: int, t: np.ndarray, duration: f
             head[:, 1] += s * -2.0 * window
             head[:, 2] += s * 1.5 * window
     return head, eyes
-
-
-def _ease(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
 
 
 def _wander(t: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
