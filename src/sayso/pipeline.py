@@ -324,12 +324,12 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
     if say is not None:
         if not say.strip():
             raise BadOptionError("--say needs words to speak")
-        changes["lines"] = (Line(say.strip(), voice or base.voice),)
+        changes["lines"] = (Line(say.strip(), base.voice),)  # make() applies a new voice
         if duration is None:
             changes["duration"] = None  # the new words set the length
     if scene is not None:
         changes["ambience"] = ambience_for(scene) if base.ambience else ()
-    if ambience is not None and not ambience:
+    if ambience is False:
         changes["ambience"] = ()
     new_plan = replace(base, **changes) if changes else base
     return make(photo, output=output, plan=new_plan, voice=voice, expression=expression, scene=scene, camera=camera,
