@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     library.add_argument("-n", type=int, default=20, metavar="N", help="how many (default 20)")
     library.add_argument("--json", action="store_true", help="as JSON")
 
+    serve = sub.add_parser("serve", help="the studio: a web page and HTTP API on this machine")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; any other needs --token)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, help="render processes (default: half the cores, at least 1)")
+    serve.add_argument("--token", help="access token (or SAYSO_TOKEN); required beyond 127.0.0.1")
+    serve.add_argument("--data-dir", help="where the studio keeps everything (default: sayso's data folder)")
+
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
     plan.add_argument("-o", "--output", metavar="PLAN.json", help="write it to this file instead of printing it")
@@ -252,11 +259,17 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .studio.serve import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers, token=args.token, data_dir=args.data_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
-                "plan": _plan}[args.command](args)
+                "plan": _plan, "serve": _serve}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

@@ -80,3 +80,57 @@ class Cancelled(SaysoError, KeyboardInterrupt):
     """The run was cancelled (Ctrl-C or a cancel hook)."""
 
     exit_code = 130
+
+
+class UploadTooLargeError(SaysoError, ValueError):
+    """An upload is larger than the studio accepts."""
+
+    exit_code = 13
+
+
+class UnsupportedFileError(SaysoError, ValueError):
+    """An upload is not the kind of file asked for (judged by its content)."""
+
+    exit_code = 14
+
+
+class NotFoundError(SaysoError, LookupError):
+    """No such video, job, photo or share link (or it is not yours)."""
+
+    exit_code = 15
+
+
+class ConflictError(SaysoError, RuntimeError):
+    """The request does not fit the state of what it names (a finished job, a reused key)."""
+
+    exit_code = 16
+
+
+class BusyError(SaysoError, RuntimeError):
+    """Too many requests or a full queue: try again after retry_after seconds."""
+
+    exit_code = 17
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class AccessError(SaysoError, PermissionError):
+    """The studio needs its access token."""
+
+    exit_code = 18
+
+
+class WorkerLostError(SaysoError, RuntimeError):
+    """The process rendering a job died (twice)."""
+
+    exit_code = 19
+
+
+def error_code(error: BaseException) -> str:
+    """A stable snake_case name for an error, for JSON: NoFaceError -> "no_face"."""
+    import re
+
+    name = type(error).__name__.removesuffix("Error") or "error"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -51,7 +51,7 @@ _DECODE_ERRORS = (
 _WHITE = (255, 255, 255, 255)
 
 
-def load_photo(path: str | Path) -> np.ndarray:
+def load_photo(path: str | Path, *, name: str | None = None) -> np.ndarray:
     """Read a photo and return it upright as (H, W, 3) uint8 RGB, 0-255.
 
     Transparency is flattened onto white, greyscale and CMYK become RGB, 16-bit and
@@ -59,18 +59,38 @@ def load_photo(path: str | Path) -> np.ndarray:
 
     Raises InputNotFoundError (missing, a directory, unreadable), BadImageError (empty,
     not an image, corrupt or truncated, under 32x32) and ImageTooLargeError (over
-    MAX_PIXELS, refused from the header before any pixel is decoded).
+    MAX_PIXELS, refused from the header before any pixel is decoded). Messages call
+    the file name (an upload's own name) when given, else path.
     """
     path = Path(path)
     _check_is_file(path)
+    shown = Path(name) if name else path
     with _open_for_reading(path) as fp:
-        if os.fstat(fp.fileno()).st_size == 0:
-            raise BadImageError(f"photo {path} is empty (0 bytes): choose another file")
-        with _identify(path, fp) as image:
-            _check_size(path, image.size)
-            _decode(path, image)
-            rgb = _to_rgb(path, _upright(image))
+        _check_not_empty(shown, fp)
+        with _identify(shown, fp) as image:
+            _check_size(shown, image.size)
+            _decode(shown, image)
+            rgb = _to_rgb(shown, _upright(image))
     return np.array(rgb, dtype=np.uint8)
+
+
+def probe(path: str | Path, *, name: str | None = None, max_pixels: int = MAX_PIXELS) -> tuple[int, int, str]:
+    """(width, height, format) of an image from its header alone: nothing is decoded,
+    so a huge image is refused (ImageTooLargeError over max_pixels) before it costs
+    memory. The same refusals as load_photo for what is not an image."""
+    path = Path(path)
+    _check_is_file(path)
+    shown = Path(name) if name else path
+    with _open_for_reading(path) as fp:
+        _check_not_empty(shown, fp)
+        with _identify(shown, fp) as image:
+            _check_size(shown, image.size, max_pixels)
+            return int(image.size[0]), int(image.size[1]), str(image.format)
+
+
+def _check_not_empty(shown: Path, fp: BinaryIO) -> None:
+    if os.fstat(fp.fileno()).st_size == 0:
+        raise BadImageError(f"photo {shown} is empty (0 bytes): choose another file")
 
 
 def _check_is_file(path: Path) -> None:
@@ -148,10 +168,10 @@ def _pixels_from_pillow(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _check_size(path: Path, size: tuple[int, int]) -> None:
+def _check_size(path: Path, size: tuple[int, int], limit: int = MAX_PIXELS) -> None:
     width, height = size
-    if width * height > MAX_PIXELS:
-        raise _too_large(path, width * height, size)
+    if width * height > limit:
+        raise _too_large(path, width * height, size, limit)
     if width < MIN_SIDE or height < MIN_SIDE:
         raise BadImageError(
             f"photo {path} is only {width}x{height} pixels: "
@@ -160,13 +180,13 @@ def _check_size(path: Path, size: tuple[int, int]) -> None:
 
 
 def _too_large(
-    path: Path, pixels: int | None, size: tuple[int, int] | None
+    path: Path, pixels: int | None, size: tuple[int, int] | None, limit: int = MAX_PIXELS
 ) -> ImageTooLargeError:
     count = f"{pixels:,} pixels" if pixels is not None else "too many pixels"
     if size is not None:
         count += f" ({size[0]}x{size[1]})"
     return ImageTooLargeError(
-        f"photo {path} has {count}, over the limit of {MAX_PIXELS:,}: "
+        f"photo {path} has {count}, over the limit of {limit:,}: "
         "downscale it (e.g. to 4000x3000) and try again"
     )
 

@@ -10,14 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BadOptionError, InputNotFoundError, OutputError, ProvenanceError
 from .library import Library, Recipe, file_hash, versions
 from .plan import Camera, Line, Plan, plan as read_prompt, timeline
 from .plan.words import ambience_for
 
+if TYPE_CHECKING:
+    import numpy as np
+
 ProgressHook = Callable[[str, int, int], None]  # (stage, done, total)
 CancelHook = Callable[[], bool]  # True = stop now
+FrameHook = Callable[[int, "np.ndarray"], None]  # (index, (H, W, 3) uint8 RGB, marked) e.g. a preview
 
 LEAD_IN = 0.45  # seconds of life before the first word (a breath, a look)
 SETTLE = 0.7  # seconds after the last word, for the face to settle
@@ -111,7 +116,8 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
          seed: int | None = None, expression: str | None = None, camera: str | None = None,
          scene: tuple[str, ...] | None = None, ambience: bool = True, captions: bool = False,
          label: bool = True, plan: Plan | None = None, parent: Parent | None = None,
-         on_progress: ProgressHook | None = None, should_stop: CancelHook | None = None) -> MakeResult:
+         on_progress: ProgressHook | None = None, should_stop: CancelHook | None = None,
+         on_frame: FrameHook | None = None) -> MakeResult:
     """Render a talking video of the face in photo saying the quoted line of prompt.
 
     Options left None keep what the prompt (or a given plan) says; see direct(). Every
@@ -192,9 +198,12 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
                 for mark in marks:
                     mark.apply(frame)
                 lap("marks")
+                if on_frame is not None:
+                    on_frame(i, frame)
                 writer.write(frame)
                 progress("render", i + 1, num_frames)
         lap("encode")  # what remained of encoding after the last frame was rendered
+        progress("sign", 0, 1)
         _seal(unsigned, target.name, recipe, Path(photo), parent, label)
         os.replace(unsigned, target)
     except BaseException:
@@ -215,6 +224,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
         vtt = _captions_path(target)
         write_text_atomically(vtt, webvtt(spoken, offset))
     lap("library")
+    progress("sign", 1, 1)
     return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
                       num_frames / float(clip_fps), offset / rate, len(rig.faces), timings, recipe, sidecar)
 
@@ -309,7 +319,7 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
           camera: str | None = None, size: str | None = None, aspect: str | None = None,
           seed: int | None = None, duration: float | None = None, ambience: bool | None = None,
           label: bool | None = None, captions: bool = False, on_progress: ProgressHook | None = None,
-          should_stop: CancelHook | None = None) -> MakeResult:
+          should_stop: CancelHook | None = None, on_frame: FrameHook | None = None) -> MakeResult:
     """A new video from one sayso made, with these changes; what did not change (the
     face analysis, the speech of unchanged words) is reused. The new one records its
     parent in its recipe, its manifest and the library."""
@@ -335,4 +345,5 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
     return make(photo, output=output, plan=new_plan, voice=voice, expression=expression, scene=scene, camera=camera,
                 size=size, aspect=aspect, seed=seed, duration=duration, face=recipe.face,
                 label=recipe.label if label is None else label, captions=captions,
-                parent=Parent(recipe, video.resolve()), on_progress=on_progress, should_stop=should_stop)
+                parent=Parent(recipe, video.resolve()), on_progress=on_progress, should_stop=should_stop,
+                on_frame=on_frame)

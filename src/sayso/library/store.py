@@ -86,6 +86,11 @@ class Library:
                        (entry.id, entry.created, str(entry.video), recipe.photo, recipe.parent, recipe.canonical()))
         return entry
 
+    def remove(self, recipe_id: str) -> None:
+        """Forget one video (its files are the caller's to delete)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM videos WHERE id = ?", (recipe_id,))
+
     def _entries(self, where: str, args: tuple, limit: int | None = None) -> list[Entry]:
         sql = f"SELECT id, created, video, recipe FROM videos {where} ORDER BY created DESC, id"
         with self._connect() as db:

@@ -1,0 +1,1 @@
+"""One module per noun; each route checks its input, calls one function, returns a schema."""
