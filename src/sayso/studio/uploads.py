@@ -21,9 +21,16 @@ from .settings import Settings
 CHUNK = 1 << 20
 
 
+def shown_name(filename: str | None) -> str:
+    """An upload's own name, as messages show it: no folders, no control characters."""
+    name = Path(filename or "upload").name
+    return "".join(c for c in name if c.isprintable())[:80] or "upload"
+
+
 @contextmanager
 def received(source: BinaryIO, folder: Path, limit: int, what: str) -> Iterator[Path]:
-    """The upload as a file in folder, removed on leaving unless moved away."""
+    """The upload as a file in folder, removed on leaving unless moved away. what names
+    it in messages ("photo portrait.jpg")."""
     partial = folder / f".upload-{secrets.token_hex(8)}"
     try:
         _copy(source, partial, limit, what)
@@ -40,14 +47,14 @@ def _copy(source: BinaryIO, partial: Path, limit: int, what: str) -> None:
             while chunk := source.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise UploadTooLargeError(f"the {what} is over the limit of {limit / 2**20:g} MB: "
+                    raise UploadTooLargeError(f"{what} is over the limit of {limit / 2**20:g} MB: "
                                               "send a smaller file")
                 out.write(chunk)
     except OSError as error:
         raise OutputError(f"cannot store the upload ({error.strerror}): free some space on the studio's disk") from error
     if size == 0:
-        raise (BadImageError if what == "photo" else UnsupportedFileError)(
-            f"the {what} is empty (0 bytes): choose another file")
+        raise (BadImageError if what.startswith("photo") else UnsupportedFileError)(
+            f"{what} is empty (0 bytes): choose another file")
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,8 @@ def accept_photo(source: BinaryIO, filename: str, settings: Settings, media: Med
     image, judged by content; corrupt), NoFaceError, FaceTooSmallError."""
     from .. import face, photo
 
-    shown = Path(filename or "upload").name[:80]
-    with received(source, media.incoming, settings.max_upload_bytes, "photo") as partial:
+    shown = shown_name(filename)
+    with received(source, media.incoming, settings.max_upload_bytes, f"photo {shown}") as partial:
         width, height, kind = photo.probe(partial, name=shown, max_pixels=settings.max_pixels)
         rig = face.analyze(photo.load_photo(partial, name=shown))
         sha = file_hash(partial)
@@ -89,8 +96,9 @@ def is_video(path: Path) -> bool:
 
 @contextmanager
 def received_video(source: BinaryIO, filename: str, settings: Settings, media: Media) -> Iterator[Path]:
-    with received(source, media.incoming, settings.max_upload_bytes, "video") as partial:
+    shown = shown_name(filename)
+    with received(source, media.incoming, settings.max_upload_bytes, f"video {shown}") as partial:
         if not is_video(partial):
-            raise UnsupportedFileError(f"{Path(filename or 'the file').name[:80]} is not a video (by its content): "
+            raise UnsupportedFileError(f"{shown} is not a video (judged by its content): "
                                        "choose an MP4, MOV or WebM file")
         yield partial

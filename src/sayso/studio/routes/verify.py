@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, File, UploadFile
 
 from ...errors import BadOptionError, SaysoError
@@ -11,7 +9,7 @@ from ...trust.verify import verify as check
 from .. import schemas
 from ..context import Studio, studio
 from ..errors import about
-from ..uploads import received_video
+from ..uploads import received_video, shown_name
 
 router = APIRouter(tags=["verify"])
 
@@ -29,4 +27,4 @@ def verify(video: UploadFile | None = File(None, description="any video file"),
             report = check(partial).to_dict()
     except SaysoError as error:
         raise about(error, "video") from None
-    return schemas.VerifyOut(**(report | {"video": Path(video.filename).name[:200]}))
+    return schemas.VerifyOut(**(report | {"video": shown_name(video.filename)}))
