@@ -128,12 +128,13 @@ def wait_done(client: httpx.Client, video_id: str, timeout: float = 180, states=
     raise AssertionError(f"video {video_id} did not finish within {timeout} s: {video}")
 
 
-def wait_running(client: httpx.Client, video_id: str, percent: float = 15, timeout: float = 120) -> dict:
-    """Until the job is rendering frames (past percent)."""
+def wait_running(client: httpx.Client, video_id: str, percent: float = 15, timeout: float = 120,
+                 attempt: int = 1) -> dict:
+    """Until the job is rendering frames (past percent), in its attempt-th try or later."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         video = client.get(f"/api/videos/{video_id}").json()
-        if video["state"] == "running" and video["percent"] >= percent:
+        if video["state"] == "running" and video["percent"] >= percent and video["attempts"] >= attempt:
             return video
         assert video["state"] in ("queued", "running"), video
         time.sleep(0.05)

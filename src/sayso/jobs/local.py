@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BusyError
+from .media import Media
 from .model import Event, Job, JobState
 from .store import JobStore
 
@@ -38,9 +39,9 @@ class _Slot:
 
 
 class LocalRunner:
-    def __init__(self, store: JobStore, *, workers: int, max_queued: int, job_timeout: float,
+    def __init__(self, store: JobStore, media: Media, *, workers: int, max_queued: int, job_timeout: float,
                  log: Path | None = None) -> None:
-        self.store = store
+        self.store, self.media = store, media
         self.max_queued = max_queued
         self.job_timeout = job_timeout
         self.log = log
@@ -53,6 +54,7 @@ class LocalRunner:
 
     def start(self) -> None:
         for job in self.store.running():
+            self.media.clear_partials(job.id)
             self.store.requeue(job.id, "the server restarted; it will be rendered again", count_attempt=False)
         for slot in self.slots:
             self._spawn(slot)
@@ -76,6 +78,7 @@ class LocalRunner:
                 slot.process.kill()
                 slot.process.wait()
         for job in self.store.running():  # what a killed worker could not hand back
+            self.media.clear_partials(job.id)
             self.store.requeue(job.id, "the server stopped; it will be rendered again", count_attempt=False)
 
     def submit(self, job: Job) -> tuple[Job, bool]:
@@ -136,6 +139,7 @@ class LocalRunner:
             self._spawn(slot)
 
     def _after_death(self, job: Job, why: str) -> None:
+        self.media.clear_partials(job.id)
         if job.attempts >= MAX_ATTEMPTS:
             self.store.finish(job.id, JobState.FAILED, error_code="worker_lost",
                               error_message=f"the render process stopped twice ({why}): try again, or a shorter "

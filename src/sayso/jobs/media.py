@@ -68,3 +68,10 @@ class Media:
 
     def preview(self, job_id: str) -> Path:
         return self.job_dir(job_id) / "preview.jpg"
+
+    def clear_partials(self, job_id: str) -> None:
+        """Remove the hidden partial files a killed render left (a whole file is never hidden)."""
+        folder = self.job_dir(job_id)
+        if folder.is_dir():
+            for partial in folder.glob(".*"):
+                partial.unlink(missing_ok=True)

@@ -60,7 +60,7 @@ def _studio(settings: Settings) -> Studio:
         stale.unlink(missing_ok=True)
     tempfile.tempdir = str(media.incoming)  # multipart spooling stays inside the data folder too
     store = JobStore(media.jobs_db)
-    runner = LocalRunner(store, workers=settings.workers, max_queued=settings.max_queued,
+    runner = LocalRunner(store, media, workers=settings.workers, max_queued=settings.max_queued,
                          job_timeout=settings.job_timeout, log=settings.root / "workers.log")
     return Studio(settings, media, store, runner)
 
