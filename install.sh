@@ -5,11 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# 1. System packages: none. PyAV bundles FFmpeg (libx264, AAC), mediapipe its own GL
-#    libraries, piper its espeak-ng data; only Python 3.11 with venv is needed.
-if ! command -v python3.11 >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
-   && ! python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv
+# 1. System packages. The engine needs none (PyAV bundles FFmpeg, mediapipe its own GL
+#    libraries, piper its espeak-ng data); the studio's browser tests drive Debian's
+#    Chromium through its ChromeDriver. Installed when missing, where apt-get exists.
+NEED=()
+command -v python3.11 >/dev/null 2>&1 || python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
+  || NEED+=(python3.11 python3.11-venv)
+command -v chromium >/dev/null 2>&1 || NEED+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || NEED+=(chromium-driver)
+if [ "${#NEED[@]}" -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${NEED[@]}"
+  else
+    echo "install.sh: please install ${NEED[*]} (the studio's browser tests need Chromium and ChromeDriver)" >&2
+  fi
 fi
 
 # 2. Python environment with the pinned, tested set (--no-deps: mediapipe's metadata
@@ -34,4 +44,4 @@ if [ "${SAYSO_SKIP_EXAMPLE:-}" != "1" ]; then
     "In the golden hour she smiles and says 'Hello! I am sayso, and I run on your own computer.' Slow push-in." \
     -o examples/astronaut.mp4 --captions
 fi
-echo "sayso is installed: .venv/bin/sayso --help"
+echo "sayso is installed: .venv/bin/sayso --help; the studio: .venv/bin/sayso serve"

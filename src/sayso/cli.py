@@ -172,7 +172,7 @@ def _report(args: argparse.Namespace, result) -> int:
     elif not args.quiet:
         extra = f" + {result.captions}" if result.captions else ""
         print(f"wrote {result.video}{extra} ({result.width}x{result.height}, {result.duration:.2f} s, "
-              f"{sum(result.timings.values()):.1f} s to make)")
+              f"{result.elapsed:.1f} s to make)")
     if args.verbose:
         print(f"faces found: {result.faces_found}", file=sys.stderr)
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()), file=sys.stderr)

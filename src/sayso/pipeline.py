@@ -7,6 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -33,7 +34,9 @@ CUE_HOLD = 1.2  # seconds a change at a time or word is held before the clip end
 
 @dataclass(frozen=True)
 class MakeResult:
-    """What make() produced. Times are seconds, measured on this run."""
+    """What make() produced. Times are seconds, measured on this run: timings per stage
+    ("speech" runs on its own thread beside "face" and "prepare"; "speech wait" is what
+    the rest waited for it), elapsed the whole call."""
 
     video: Path
     captions: Path | None
@@ -48,6 +51,7 @@ class MakeResult:
     timings: dict[str, float] = field(default_factory=dict)
     recipe: "Recipe | None" = None  # what made it; None when trust was off
     sidecar: Path | None = None  # the recipe as JSON beside the video
+    elapsed: float = 0.0
 
     def summary(self) -> dict:
         """JSON-ready summary for --json and the API."""
@@ -58,7 +62,7 @@ class MakeResult:
             "speech_start": round(self.speech_start, 3), "faces_found": self.faces_found,
             "plan": self.plan.to_dict(), "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "recipe": self.recipe.id if self.recipe else None, "sidecar": str(self.sidecar) if self.sidecar else None,
-            "parent": self.recipe.parent if self.recipe else None,
+            "parent": self.recipe.parent if self.recipe else None, "elapsed": round(self.elapsed, 3),
         }
 
 
@@ -133,7 +137,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
 
     progress = on_progress or (lambda stage, done, total: None)
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    clock = began = time.perf_counter()
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -147,42 +151,50 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
                       ambience=ambience, duration=duration, size=size, aspect=aspect, fps=fps, seed=seed)
     if face is not None and face < 1:
         raise BadOptionError(f"--face {face} is out of range: faces are numbered from 1, left to right")
+    clip_fps = Fraction(the_plan.fps)
     lap("plan")
 
-    # 1. The photo and its face (analysed once per photo and face choice).
-    progress("face", 0, 1)
-    image = photo_io.load_photo(photo)
-    photo_sha = file_hash(photo)
-    rig = _analyze(image, photo_sha, face)
-    lap("face")
-    progress("face", 1, 1)
+    # 1. The voice starts speaking on a thread of its own (each line once per text and
+    #    voice) while the photo is analysed and the layers prepared: neither needs the other.
+    speaking = ThreadPoolExecutor(1, thread_name_prefix="sayso-speech")
+    try:
+        spoken_later = speaking.submit(_timed, _speak, the_plan)
 
-    # 2. The voice (each line spoken once per text and voice).
-    progress("speech", 0, 1)
-    spoken = _speak(the_plan)
-    lap("speech")
-    progress("speech", 1, 1)
+        # 2. The photo and its face (analysed once per photo and face choice).
+        progress("face", 0, 1)
+        image = photo_io.load_photo(photo)
+        photo_sha = file_hash(photo)
+        rig = _analyze(image, photo_sha, face)
+        lap("face")
+        progress("face", 1, 1)
 
-    # 3. The timeline: a lead-in, the line, a settle; or a silent clip.
-    rate, clip_fps = spoken.sample_rate, Fraction(the_plan.fps)
+        # 3. What stays fixed: the framing and the layers.
+        progress("speech", 0, 1)
+        framing = render.frame_for(rig, the_plan.size, the_plan.aspect)
+        moving = the_plan.camera.move != "static" or the_plan.camera.handheld
+        stage = render.prepare(rig, framing, scene=the_plan.scene, camera_moves=moving, seed=the_plan.seed,
+                               fps=clip_fps)
+        lap("prepare")
+        spoken, timings["speech"] = spoken_later.result()
+        lap("speech wait")
+        progress("speech", 1, 1)
+    finally:
+        speaking.shutdown(wait=False, cancel_futures=True)
+
+    # 4. The timeline: a lead-in, the line, a settle; or a silent clip.
+    rate = spoken.sample_rate
     offset = int(LEAD_IN * rate) if spoken.num_samples else 0
     num_frames = max(1, int(round(_seconds(the_plan, spoken, offset) * clip_fps)))
     total = int(round(num_frames / clip_fps * rate))
 
-    # 4. The performance.
+    # 5. The performance, the marks, the sound.
     performance = motion.perform(the_plan, spoken, offset, num_frames, clip_fps)
     lap("motion")
-
-    # 5. What stays fixed: the layers, the sound, the marks.
-    framing = render.frame_for(rig, the_plan.size, the_plan.aspect)
-    moving = the_plan.camera.move != "static" or the_plan.camera.handheld
-    stage = render.prepare(rig, framing, scene=the_plan.scene, camera_moves=moving, seed=the_plan.seed,
-                           fps=clip_fps)
     recipe = Recipe(photo_sha, Path(photo).name, the_plan.to_dict(), face, label, versions(),
                     parent.recipe.id if parent else None)
     marks = ([Label.for_frame(framing.width, framing.height)] if label else []) + [
         Watermarker(framing.width, framing.height, recipe.payload, spare=render.face_box(stage))]
-    lap("prepare")
+    lap("marks")
     bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
     audio = mix(spoken, offset, total, bed=bed)
     lap("ambience")
@@ -226,7 +238,14 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     lap("library")
     progress("sign", 1, 1)
     return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
-                      num_frames / float(clip_fps), offset / rate, len(rig.faces), timings, recipe, sidecar)
+                      num_frames / float(clip_fps), offset / rate, len(rig.faces), timings, recipe, sidecar,
+                      time.perf_counter() - began)
+
+
+def _timed(function, *args):
+    """(function(*args), seconds it took)."""
+    start = time.perf_counter()
+    return function(*args), time.perf_counter() - start
 
 
 def _analyze(image, photo_sha: str, face: int | None):
