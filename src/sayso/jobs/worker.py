@@ -23,7 +23,7 @@ from .model import Job, JobState
 from .store import JobStore
 from .work import Hooks, run, save_preview, warm_up
 
-IDLE_POLL = 0.15  # seconds between looks at the queue when idle
+IDLE_POLL = 0.05  # seconds between looks at the queue when idle
 CANCEL_POLL = 0.1  # seconds between looks at a running job's cancel flag
 PROGRESS_EVERY = 0.2  # seconds between progress events within a stage
 
