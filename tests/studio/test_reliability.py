@@ -133,3 +133,14 @@ def test_queued_jobs_survive_a_server_restart(server, photos):
         assert [v["state"] for v in done] == ["done"] * 3, [v["error"] for v in done]
         assert done[0]["attempts"] == 1  # a server stop costs the job no attempt
         assert time.monotonic() - started < 100
+
+
+def test_a_render_past_the_time_limit_is_stopped_and_failed(server, photos):
+    server.env = {"SAYSO_JOB_TIMEOUT": "1.5"}
+    server.start()
+    with server.client() as client:
+        video_id = submit(client, upload(client, photos), 30.0)
+        video = wait_done(client, video_id, timeout=60)
+        assert video["state"] == "failed" and video["attempts"] == 2, video
+        assert "ran past the limit of 1.5 s" in video["error"]["message"]
+        assert server.process.poll() is None
