@@ -14,6 +14,8 @@ import stat
 import struct
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO
@@ -62,15 +64,9 @@ def load_photo(path: str | Path, *, name: str | None = None) -> np.ndarray:
     MAX_PIXELS, refused from the header before any pixel is decoded). Messages call
     the file name (an upload's own name) when given, else path.
     """
-    path = Path(path)
-    _check_is_file(path)
-    shown = Path(name) if name else path
-    with _open_for_reading(path) as fp:
-        _check_not_empty(shown, fp)
-        with _identify(shown, fp) as image:
-            _check_size(shown, image.size)
-            _decode(shown, image)
-            rgb = _to_rgb(shown, _upright(image))
+    with _header(Path(path), name, MAX_PIXELS) as (shown, image):
+        _decode(shown, image)
+        rgb = _to_rgb(shown, _upright(image))
     return np.array(rgb, dtype=np.uint8)
 
 
@@ -78,19 +74,21 @@ def probe(path: str | Path, *, name: str | None = None, max_pixels: int = MAX_PI
     """(width, height, format) of an image from its header alone: nothing is decoded,
     so a huge image is refused (ImageTooLargeError over max_pixels) before it costs
     memory. The same refusals as load_photo for what is not an image."""
-    path = Path(path)
+    with _header(Path(path), name, max_pixels) as (_, image):
+        return int(image.size[0]), int(image.size[1]), str(image.format)
+
+
+@contextmanager
+def _header(path: Path, name: str | None, max_pixels: int) -> Iterator[tuple[Path, Image.Image]]:
+    """The opened image, its header read and its size checked; messages call it name."""
     _check_is_file(path)
     shown = Path(name) if name else path
     with _open_for_reading(path) as fp:
-        _check_not_empty(shown, fp)
+        if os.fstat(fp.fileno()).st_size == 0:
+            raise BadImageError(f"photo {shown} is empty (0 bytes): choose another file")
         with _identify(shown, fp) as image:
             _check_size(shown, image.size, max_pixels)
-            return int(image.size[0]), int(image.size[1]), str(image.format)
-
-
-def _check_not_empty(shown: Path, fp: BinaryIO) -> None:
-    if os.fstat(fp.fileno()).st_size == 0:
-        raise BadImageError(f"photo {shown} is empty (0 bytes): choose another file")
+            yield shown, image
 
 
 def _check_is_file(path: Path) -> None:
