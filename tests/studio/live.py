@@ -37,8 +37,16 @@ class Live:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "Live":
+    def start(self, timeout: float = 90) -> "Live":
+        for _ in range(3):
+            if self._start(timeout):
+                return self
+            self.port = free_port()  # another process took the port between our look and the bind
+        raise RuntimeError(f"sayso serve found no free port: {self.log()}")
+
+    def _start(self, timeout: float) -> bool:
         env = os.environ | {"SAYSO_DATA_DIR": str(self.data)} | self.env
+        self.data.mkdir(parents=True, exist_ok=True)
         log = open(self.data.parent / f"{self.data.name}-server.log", "ab")
         self.process = subprocess.Popen([str(SAYSO), "serve", "--port", str(self.port), "--workers", str(self.workers)],
                                         env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
@@ -46,10 +54,12 @@ class Live:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if self.process.returncode == 8:  # the port is in use
+                    return False
                 raise RuntimeError(f"sayso serve exited with {self.process.returncode}: {self.log()}")
             try:
                 if httpx.get(f"{self.url}/api/health", timeout=2).json().get("ok"):
-                    return self
+                    return True
             except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.2)

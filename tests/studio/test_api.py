@@ -100,6 +100,10 @@ def test_a_photo_shows_its_face_and_a_group_every_face_left_to_right(client, pho
     assert [f["number"] for f in group["faces"]] == [1, 2, 3, 4, 5]
     centres = [f["x"] + f["width"] / 2 for f in group["faces"]]
     assert centres == sorted(centres)
+    assert group["faces"][group["chosen"] - 1]["usable"]
+    for number in (f["number"] for f in group["faces"] if not f["usable"]):  # refused before any work
+        error_of(client.post("/api/videos", data={"photo_id": group["id"], "prompt": SHORT, "face": str(number)}),
+                 422, "face_too_small", "face")
     example = client.post("/api/photos", data={"example": "astronaut"})
     assert example.status_code == 201 and example.json()["id"] == one["id"]  # kept once, by content
 
@@ -157,13 +161,14 @@ def test_bad_plans_and_options_are_refused_naming_the_field(client, photos):
     long_prompt = "She says 'hi.' " + "x" * 5000
     error_of(client.post("/api/plan", json={"prompt": long_prompt}), 422, "prompt", "prompt")
     error_of(client.post("/api/plan", json={"prompt": "hi", "size": "4k"}), 422, "bad_option", "size")
-    error_of(client.post("/api/plan", json={"prompt": "hi", "scene": ["lava"]}), 422, "bad_option", "options")
+    error_of(client.post("/api/plan", json={"prompt": "hi", "scene": ["lava"]}), 422, "bad_option", "scene")
+    assert "at most 120" in error_of(client.post("/api/plan", json={"prompt": "hi", "duration": 500}), 422)["message"]
     error_of(client.post("/api/plan", json={"prompt": "hi", "duration": 500}), 422, "bad_option", "duration")
     base = {"photo_id": photo, "prompt": SHORT}
     for fields, field in [({"prompt": long_prompt}, "prompt"), ({"size": "4k"}, "size"), ({"face": "9"}, "face"),
                           ({"face": "0"}, "face"), ({"duration": "0.1"}, "duration"), ({"captions": "maybe"}, "captions"),
                           ({"prompt": "", "plan": "{not json"}, "plan"), ({"prompt": "", "plan": '{"size": "9k"}'}, "plan"),
-                          ({"expression": "zzz"}, "options")]:
+                          ({"expression": "zzz"}, "expression"), ({"scene": "rain,lava"}, "scene")]:
         error_of(client.post("/api/videos", data=base | fields), 422, field=field)
     for unknown in ("0" * 64, "../../x"):
         error_of(client.post("/api/videos", data=base | {"photo_id": unknown}), 404, "not_found", "photo")

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import BadOptionError, FaceTooSmallError, NoFaceError
 from .model import FaceBox, FaceRig
 
-__all__ = ["FaceBox", "FaceRig", "analyze", "MIN_FACE_PX"]
+__all__ = ["FaceBox", "FaceRig", "analyze", "can_animate", "MIN_FACE_PX"]
 
 MIN_FACE_PX = 80  # face box width below which the mouth and eyes are too few pixels to animate
 _MIN_SCORE = 0.5
@@ -180,6 +180,12 @@ def _body_below(rows: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(solid.astype(np.float32), (0, 0), 1.5)[0]
 
 
+def can_animate(image: np.ndarray, faces: tuple[FaceBox, ...]) -> tuple[bool, ...]:
+    """For each face: is it one analyze() would animate (its mesh found, wide enough)?"""
+    meshes = [_mesh(image, box) for box in faces]
+    return tuple(m is not None and float(np.ptp(m[:, 0])) >= MIN_FACE_PX for m in meshes)
+
+
 def analyze(image: np.ndarray, face: int | None = None) -> FaceRig:
     """Find, choose and measure a face in an RGB photo.
 
@@ -202,7 +208,7 @@ def analyze(image: np.ndarray, face: int | None = None) -> FaceRig:
     width = float(np.ptp(landmarks[:, 0]))
     if width < MIN_FACE_PX:
         raise FaceTooSmallError(
-            f"the face is {width:.0f} px wide; sayso needs at least {MIN_FACE_PX} px: use a larger or closer photo"
+            f"the face is {int(width)} px wide; sayso needs at least {MIN_FACE_PX} px: use a larger or closer photo"
         )
     if faces[chosen].score == 0.0:  # the whole-image stand-in: replace it by the mesh's box
         lo, hi = landmarks[:, :2].min(0), landmarks[:, :2].max(0)

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +59,19 @@ CREATE TABLE IF NOT EXISTS photos (
     owner TEXT NOT NULL,
     sha TEXT NOT NULL,
     suffix TEXT NOT NULL,
-    faces INTEGER NOT NULL,
+    usable TEXT NOT NULL,             -- JSON: for each face, left to right, can it be animated
+    chosen INTEGER NOT NULL,          -- the face animated by default, from 1
     created REAL NOT NULL,
     PRIMARY KEY (owner, sha)
 );
 """
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    name: str  # <sha256>.<ext>
+    usable: tuple[bool, ...]  # for each face, left to right: can it be animated
+    chosen: int  # the face animated by default, from 1
+
 
 _COLUMNS = ("id, owner, request, spec, prompt, state, stage, done, total, percent, attempts, created, started, "
             "finished, worker, cancel, error_code, error_message, recipe, result, share")
@@ -241,15 +250,17 @@ class JobStore:
             db.execute("DELETE FROM events WHERE job = ?", (job_id,))
             db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
-    def keep_photo(self, owner: str, sha: str, suffix: str, faces: int) -> None:
+    def keep_photo(self, owner: str, sha: str, suffix: str, usable: tuple[bool, ...], chosen: int) -> None:
         with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO photos VALUES (?, ?, ?, ?, ?)", (owner, sha, suffix, faces, time.time()))
+            db.execute("INSERT OR IGNORE INTO photos VALUES (?, ?, ?, ?, ?, ?)",
+                       (owner, sha, suffix, json.dumps(list(usable)), chosen, time.time()))
 
-    def photo(self, owner: str, sha: str) -> tuple[str, int] | None:
-        """(suffix, number of faces) of a photo owner uploaded, else None."""
+    def photo(self, owner: str, sha: str) -> KeptPhoto | None:
+        """A photo owner uploaded, else None."""
         with self._db() as db:
-            row = db.execute("SELECT suffix, faces FROM photos WHERE owner = ? AND sha = ?", (owner, sha)).fetchone()
-        return (row[0], row[1]) if row else None
+            row = db.execute("SELECT suffix, usable, chosen FROM photos WHERE owner = ? AND sha = ?",
+                             (owner, sha)).fetchone()
+        return KeptPhoto(f"{sha}.{row[0]}", tuple(json.loads(row[1])), row[2]) if row else None
 
     @staticmethod
     def _event(db: sqlite3.Connection, job_id: str, kind: str, data: dict[str, Any]) -> None:

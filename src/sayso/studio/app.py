@@ -74,8 +74,7 @@ def _error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, error: RequestValidationError):
         first = error.errors()[0]
         field = str(first["loc"][-1]) if first.get("loc") else None
-        message = first.get("msg", "invalid").removeprefix("Value error, ")
-        return errors.body(422, "bad_option", f"{field}: {message}" if field else message, field)
+        return errors.body(422, "bad_option", errors.sentence(first, field), field)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from fastapi import Request
 
@@ -16,6 +17,7 @@ from ..jobs.store import JobStore
 from . import schemas
 from .access import client_of
 from .settings import Settings
+from .uploads import Photo, accept_photo
 
 
 @dataclass
@@ -33,6 +35,13 @@ class Studio:
         if job is None or job.owner != client_of(request):
             raise NotFoundError(f"no video {job_id}: it was deleted, or it is not yours")
         return job
+
+    def keep_photo(self, request: Request, source: BinaryIO, filename: str) -> Photo:
+        """Check, analyse and keep an uploaded photo as the asker's."""
+        kept = accept_photo(source, filename, self.settings, self.media)
+        self.store.keep_photo(client_of(request), kept.sha, kept.name.partition(".")[2], kept.usable,
+                              kept.chosen + 1)
+        return kept
 
     def view(self, job: Job) -> schemas.VideoOut:
         return schemas.video_out(job, self.store.children(job.id), self.media.preview(job.id).is_file())

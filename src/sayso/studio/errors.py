@@ -47,6 +47,24 @@ def body(status: int, code: str, message: str, field: str | None = None,
     return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status, headers=headers)
 
 
+def sentence(problem: dict, field: str | None) -> str:
+    """A pydantic validation problem as one sentence that says what to do."""
+    name, context, kind = field or "the request", problem.get("ctx") or {}, problem.get("type", "")
+    if kind == "literal_error":
+        return f"{name} must be one of {context.get('expected', '')}: choose one of those"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{name} must be at least {context.get('ge', context.get('gt'))}: raise it"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{name} must be at most {context.get('le', context.get('lt'))}: lower it"
+    if kind in ("int_parsing", "float_parsing", "int_from_float"):
+        return f"{name} must be a {'whole ' if kind != 'float_parsing' else ''}number: fix it"
+    if kind == "string_too_long":
+        return f"{name} is too long: use at most {context.get('max_length')} characters"
+    if kind == "missing":
+        return f"{name} is missing: fill it in"
+    return f"{name}: {problem.get('msg', 'invalid').removeprefix('Value error, ')}: fix it and try again"
+
+
 def about(error: e.SaysoError, field: str) -> e.SaysoError:
     """The error, marked as being about a form field (the page shows it there)."""
     error.field = field

@@ -33,6 +33,7 @@ class Face(BaseModel):
     width: float
     height: float
     score: float
+    usable: bool = Field(description="whether this face can be animated (found by the mesh, 80 px wide or more)")
 
 
 class PhotoOut(BaseModel):
@@ -138,6 +139,7 @@ class VideoOut(BaseModel):
     shared: bool
     share_url: str | None
     remix_defaults: RemixDefaults | None
+    changes: dict[str, Any] | None = Field(None, description="a remix: what it changed of its parent")
 
 
 class VideoList(BaseModel):
@@ -249,4 +251,5 @@ def video_out(job: Job, children: list[str], has_preview: bool) -> VideoOut:
         recipe_url=f"{base}/recipe.json" if done else None,
         width=result.get("width"), height=result.get("height"), duration=result.get("duration"),
         shared=job.share is not None, share_url=f"/s/{job.share}" if job.share else None,
-        remix_defaults=_remix_defaults(plan) if done and plan else None)
+        remix_defaults=_remix_defaults(plan) if done and plan else None,
+        changes=dict(job.spec.changes) if job.spec.kind == "remix" else None)

@@ -64,6 +64,7 @@ class Photo:
     width: int
     height: int
     faces: tuple  # FaceBox, numbered left to right
+    usable: tuple[bool, ...]  # for each face: can it be animated
     chosen: int  # 0-based
 
 
@@ -76,7 +77,9 @@ def accept_photo(source: BinaryIO, filename: str, settings: Settings, media: Med
     shown = shown_name(filename)
     with received(source, media.incoming, settings.max_upload_bytes, f"photo {shown}") as partial:
         width, height, kind = photo.probe(partial, name=shown, max_pixels=settings.max_pixels)
-        rig = face.analyze(photo.load_photo(partial, name=shown))
+        image = photo.load_photo(partial, name=shown)
+        rig = face.analyze(image)
+        usable = face.can_animate(image, rig.faces) if len(rig.faces) > 1 else (True,)
         sha = file_hash(partial)
         name = f"{sha}{PHOTO_SUFFIXES[kind]}"
         kept = media.photo(name)
@@ -84,7 +87,7 @@ def accept_photo(source: BinaryIO, filename: str, settings: Settings, media: Med
         if not kept.exists():
             os.replace(partial, kept)
     keep_face(sha, None, rig)  # the render finds the analysis done
-    return Photo(sha, name, width, height, rig.faces, rig.chosen)
+    return Photo(sha, name, width, height, rig.faces, usable, rig.chosen)
 
 
 # ISO base media (MP4, MOV, M4V, 3GP): 'ftyp' at 4; Matroska/WebM; AVI

@@ -13,7 +13,6 @@ from .. import schemas
 from ..access import client_of
 from ..context import Studio, studio
 from ..errors import about
-from ..uploads import accept_photo
 
 router = APIRouter(tags=["photos"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -29,17 +28,16 @@ def upload(request: Request, photo: UploadFile | None = File(None, description="
            the: Studio = Depends(studio)) -> schemas.PhotoOut:
     """Keep a photo (each once, by content) and find its faces, numbered left to right."""
     if photo is not None and photo.filename:
-        kept = accept_photo(photo.file, photo.filename, the.settings, the.media)
+        kept = the.keep_photo(request, photo.file, photo.filename)
     elif example:
         if example not in EXAMPLES:
             raise about(BadOptionError(f"no example {example[:40]!r}: choose one of {', '.join(EXAMPLES)}"), "photo")
         with open(STATIC / "examples" / EXAMPLES[example][1], "rb") as source:
-            kept = accept_photo(source, EXAMPLES[example][1], the.settings, the.media)
+            kept = the.keep_photo(request, source, EXAMPLES[example][1])
     else:
         raise about(BadOptionError("no photo was sent: choose a photo"), "photo")
-    the.store.keep_photo(client_of(request), kept.sha, kept.name.partition(".")[2], len(kept.faces))
-    faces = [schemas.Face(number=i + 1, x=f.x, y=f.y, width=f.width, height=f.height, score=round(f.score, 3))
-             for i, f in enumerate(kept.faces)]
+    faces = [schemas.Face(number=i + 1, x=f.x, y=f.y, width=f.width, height=f.height, score=round(f.score, 3),
+                          usable=ok) for i, (f, ok) in enumerate(zip(kept.faces, kept.usable))]
     return schemas.PhotoOut(id=kept.sha, url=f"/api/photos/{kept.sha}", width=kept.width, height=kept.height,
                             faces=faces, chosen=kept.chosen + 1)
 
@@ -50,4 +48,4 @@ def photo(request: Request, sha: str, the: Studio = Depends(studio)) -> FileResp
     found = the.store.photo(client_of(request), check_sha(sha))
     if found is None:
         raise NotFoundError(f"no photo {sha[:12]}: upload it again")
-    return FileResponse(the.media.photo(f"{sha}.{found[0]}"), headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(the.media.photo(found.name), headers={"Cache-Control": "private, max-age=86400"})

@@ -25,7 +25,16 @@ def directed(prompt: str, options: schemas.Options, max_chars: int, plan=None):
     except PromptError as error:
         raise about(error, "prompt") from None
     except BadOptionError as error:
-        raise about(error, "options") from None
+        raise about(error, _option_named(str(error))) from None
+
+
+# the option a plan's own message is about, by the words it names it with
+_OPTIONS = ("scene", "camera", "expression", "duration", "size", "aspect", "fps", "seed", "voice", "ambience")
+
+
+def _option_named(message: str) -> str:
+    words = message.lower().replace("--", "").split()
+    return next((name for word in words for name in _OPTIONS if word.startswith(name)), "options")
 
 
 @router.post("/api/plan", response_model=schemas.PlanOut, responses={422: {"model": schemas.ErrorOut}})

@@ -11,16 +11,16 @@ import time
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
-from ...errors import BadOptionError, ConflictError, NotFoundError, SaysoError
+from ...errors import BadOptionError, ConflictError, FaceTooSmallError, NotFoundError, SaysoError
 from ...jobs import Job, JobSpec, JobState
 from ...jobs.media import check_sha
+from ...jobs.store import KeptPhoto
 from ...library import Library
 from ...plan import Plan, timeline
 from .. import schemas
 from ..access import client_of
 from ..context import Studio, studio
 from ..errors import about
-from ..uploads import accept_photo
 from .plans import directed
 
 router = APIRouter(tags=["videos"])
@@ -39,13 +39,11 @@ def _flag(value: str | None, name: str, default: bool) -> bool:
     raise about(BadOptionError(f"{name} must be true or false, not {value[:20]!r}"), name)
 
 
-def _photo_name(request: Request, the: Studio, photo: UploadFile | None, photo_id: str | None) -> tuple[str, int]:
-    """(kept name, faces in it) of the photo a request names or sends."""
+def _photo(request: Request, the: Studio, photo: UploadFile | None, photo_id: str | None) -> KeptPhoto:
+    """The photo a request sends, or names by the id an upload gave."""
     if photo is not None and photo.filename:
-        kept = accept_photo(photo.file, photo.filename, the.settings, the.media)
-        suffix, faces = kept.name.partition(".")[2], len(kept.faces)
-        the.store.keep_photo(client_of(request), kept.sha, suffix, faces)
-        return kept.name, faces
+        kept = the.keep_photo(request, photo.file, photo.filename)
+        return KeptPhoto(kept.name, kept.usable, kept.chosen + 1)
     if not photo_id:
         raise about(BadOptionError("no photo: upload one (photo) or name one you uploaded (photo_id)"), "photo")
     try:
@@ -54,7 +52,22 @@ def _photo_name(request: Request, the: Studio, photo: UploadFile | None, photo_i
         found = None
     if found is None:
         raise about(NotFoundError(f"no photo {photo_id[:12]} was uploaded here: upload it again"), "photo")
-    return f"{photo_id}.{found[0]}", found[1]
+    return found
+
+
+def _face(kept: KeptPhoto, face: int | None) -> int | None:
+    """The face index for the recipe: None for the photo's default face (its analysis is
+    cached from the upload), else a face that can be animated."""
+    if face is None or face == kept.chosen:
+        return None
+    count = len(kept.usable)
+    if face > count:
+        raise about(BadOptionError(f"face {face} is out of range: the photo has {count} face(s), numbered 1 to "
+                                   f"{count} left to right"), "face")
+    if not kept.usable[face - 1]:
+        raise about(FaceTooSmallError(f"face {face} is too small or unclear to animate: choose another face, or a "
+                                      "closer photo of this person"), "face")
+    return face
 
 
 def _job_id(request: Request, key: str | None) -> str:
@@ -104,11 +117,8 @@ def create(request: Request, the: Studio = Depends(studio),
             raise about(error if isinstance(error, SaysoError) else BadOptionError(
                 f"the plan is not valid JSON ({error}): use the plan POST /api/plan returns"), "plan") from None
     the_plan = directed(prompt, options, the.settings.max_prompt_chars, given)
-    photo_name, faces = _photo_name(request, the, photo, photo_id)
-    if face is not None and face > faces:
-        raise about(BadOptionError(f"face {face} is out of range: the photo has {faces} face(s), numbered 1 to "
-                                   f"{faces} left to right"), "face")
-    spec = JobSpec("make", photo=photo_name, plan=the_plan.to_dict(), face=face,
+    kept = _photo(request, the, photo, photo_id)
+    spec = JobSpec("make", photo=kept.name, plan=the_plan.to_dict(), face=_face(kept, face),
                    label=_flag(label, "label", True), captions=_flag(captions, "captions", False))
     return _submit(request, the, spec, prompt, idempotency_key)
 

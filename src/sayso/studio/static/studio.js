@@ -385,11 +385,14 @@ function drawFaces() {
     const x1 = Math.min(photo.width, face.x + face.width);
     const y1 = Math.min(photo.height, face.y + face.height);
     const chosen = face.number === state.chosen;
+    const usable = face.usable !== false;
+    const label = usable ? `Face ${face.number}${chosen ? " (chosen)" : ""}`
+      : `Face ${face.number}: too small or unclear to animate`;
     const box = many
       ? h("button", {
-        type: "button", class: `face${chosen ? " chosen" : ""}`, "aria-pressed": String(chosen),
-        "aria-label": `Face ${face.number}${chosen ? " (chosen)" : ""}`, title: `Face ${face.number}`,
-        dataset: { face: face.number }, onclick: () => chooseFace(face.number),
+        type: "button", class: `face${chosen ? " chosen" : ""}${usable ? "" : " unusable"}`,
+        "aria-pressed": String(chosen), "aria-label": label, title: label, disabled: !usable,
+        dataset: { face: face.number, usable: String(usable) }, onclick: () => chooseFace(face.number),
       }, h("span", { class: "face-num", "aria-hidden": "true" }, String(face.number)))
       : h("div", { class: "face chosen single", dataset: { face: face.number }, "aria-hidden": "true" });
     box.style.left = pct(x0, photo.width);
@@ -398,8 +401,11 @@ function drawFaces() {
     box.style.height = pct(y1 - y0, photo.height);
     layer.append(box);
   }
+  const unusable = photo.faces.filter((f) => f.usable === false).map((f) => f.number);
+  const note = unusable.length
+    ? ` (${unusable.length === 1 ? "face" : "faces"} ${unusable.join(", ")} too small to animate)` : "";
   $("#face-note").textContent = many
-    ? `${photo.faces.length} faces found. Face ${state.chosen} will speak: click another face to choose it.`
+    ? `${photo.faces.length} faces found. Face ${state.chosen} will speak: click another face to choose it${note}.`
     : "Face found: this is who will speak.";
 }
 
