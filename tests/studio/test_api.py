@@ -175,6 +175,16 @@ def test_bad_plans_and_options_are_refused_naming_the_field(client, photos):
     assert client.get("/api/videos").json()["videos"] == []  # nothing was queued
 
 
+def test_a_refused_video_request_keeps_nothing(studio, client, photos):
+    before = kept_files(studio)
+    portrait = "fr_obama_official_portrait.jpg"  # a photo no other test sends
+    with open(photos / portrait, "rb") as fp:  # sent with a 5,000-character prompt
+        refused = client.post("/api/videos", files={"photo": (portrait, fp)},
+                              data={"prompt": "She says 'hi.' " + "x" * 5000})
+    error_of(refused, 422, "prompt", "prompt")
+    assert kept_files(studio) == before and client.get("/api/videos").json()["videos"] == []
+
+
 def test_make_streams_progress_then_plays_with_the_face(made, photos):
     client, video = made
     assert video["line"] == "Hello there, I am sayso." and video["summary"]["voice"] == "female"
