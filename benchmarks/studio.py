@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE.parent / "tests" / "studio"))
 from live import Live, free_port  # noqa: E402
 
 PHOTO = HERE.parent / "examples" / "astronaut.png"
-LINES = ("Every photo has a story, and today this one gets to tell it out loud, number {}.",)
+LINES = ("Every photo has a story, and this one tells it, take {}.",)
 
 
 def one_run(client, photo_id: str, i: int, direction: str) -> dict[str, float]:
