@@ -143,6 +143,10 @@ def _lip_profile(local: np.ndarray, left: float, right: float) -> np.ndarray:
     return np.clip(1.0 - 0.45 * t * t, 0.0, 1.0)
 
 
+# How much of a brow action unit's move the upper lid margin under it follows.
+BROW_LID_SHARE = 0.3
+
+
 def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndarray:
     """(C, 478, 2) displacements in IOD units from local rest landmarks L (478, 2).
 
@@ -209,14 +213,17 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     B["cheek_raise"][lower_lids, 1] -= 0.016
     B["corner_depress"][:, 1] = 0.06 * near_corner
     B["corner_depress"][:, 0] = 0.008 * side * near_corner
-    B["brow_lower"][:, 1] = 0.07 * brow_w * above_eyes
+    B["brow_lower"][:, 1] = 0.08 * brow_w * above_eyes
     B["brow_lower"][:, 0] = -0.035 * sign_x * inner_brow * above_eyes
-    B["brow_lower"][upper_lids, 1] += 0.012
     B["inner_brow_raise"][:, 1] = -0.08 * inner_brow * above_eyes
     B["inner_brow_raise"][brows, 1] -= 0.03 * inner_brow[brows]
-    B["outer_brow_raise"][:, 1] = -0.07 * outer_brow * above_eyes
-    B["outer_brow_raise"][brows, 1] -= 0.035
-    B["outer_brow_raise"][upper_lids, 1] -= 0.006
+    B["outer_brow_raise"][:, 1] = -0.08 * outer_brow * above_eyes
+    B["outer_brow_raise"][brows, 1] -= 0.05
+    # The brows move the skin between them and the eye, which folds or stretches; the
+    # lid margin follows them only a little (its own moves are AU 5 and 7), so the
+    # brow-to-lid gap is what a frown or a raised brow changes.
+    for channel in ("brow_lower", "inner_brow_raise", "outer_brow_raise"):
+        B[channel][upper_lids] *= BROW_LID_SHARE
     B["lid_tighten"][lower_lids, 1] = -0.02
     B["lid_tighten"][upper_lids, 1] = 0.01
     B["lid_raise"][upper_lids, 1] = -0.022

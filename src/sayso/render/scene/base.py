@@ -98,3 +98,19 @@ def smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     """0 below edge0, 1 above edge1, a smooth cubic between (float32)."""
     t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
     return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def face_light(width: int, height: int, face_box: tuple[int, int, int, int]) -> np.ndarray:
+    """(height, width) float32: 1 over the face box, falling smoothly to 0 about half a
+    face beyond it, elliptically: where a light in front of the person falls on the face."""
+    x0, y0, x1, y1 = face_box
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    rx, ry = max(0.5 * (x1 - x0), 1.0), max(0.5 * (y1 - y0), 1.0)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    r = np.sqrt(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2)
+    return 1.0 - smoothstep(1.0, 1.9, r)
+
+
+def graded_by(near: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """How much of the person's grade each pixel gets: near times keep (h, w), in a scratch buffer."""
+    return np.multiply(near, keep, out=scratch("graded", near.shape))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .base import Effect, apply_grade, grade, lerp_to, scratch, screen, smoothstep
+from .base import Effect, apply_grade, face_light, grade, graded_by, lerp_to, scratch, screen, smoothstep
 
 # light colours of a city at night: sodium and tungsten (warm), LED and windows (white), signs
 WARM = ((255, 168, 80), (255, 190, 110), (255, 145, 60))
@@ -88,14 +88,21 @@ class Twinkle:
         frame[fy0:fy1, fx0:fx1] += patch * (amp * far)
 
 
+# How much of the night's darker light on the person their face is spared: a face
+# tracker judges identity on the output, and the grade on the face moved its descriptor.
+NIGHT_FACE_LIGHT = 1.0
+
+
 @dataclass(frozen=True, eq=False)
 class Night(Effect):
-    """Night: a dark, blue, defocused background with city bokeh; the person lit less dark."""
+    """Night: a dark, blue, defocused background with city bokeh; the person lit less dark,
+    and their face by a light in front of them (a shop window, a street lamp)."""
 
     lights: np.ndarray  # (h, w, 3) float32 0..255 bokeh layer, screened onto the plate
     twinkles: tuple[Twinkle, ...]
     dusk: np.ndarray  # (3, 4) the background's grade
     moon: np.ndarray  # (3, 4) the person's grade
+    keep: np.ndarray  # (h, w) float32 how much of moon the person gets: less on the face
     blur: float  # plate defocus sigma, px
 
     @staticmethod
@@ -117,7 +124,8 @@ class Night(Effect):
                                         rng.uniform(0, 2 * math.pi)))
         return Night(lights, tuple(twinkles),
                      grade(exposure=0.32, gains=(0.72, 0.88, 1.25), saturation=0.6, contrast=1.2, pivot=50.0),
-                     grade(exposure=0.86, gains=(0.97, 0.99, 1.03), saturation=1.0), 0.008 * max(width, height))
+                     grade(exposure=0.86, gains=(0.97, 0.99, 1.03), saturation=1.0),
+                     1.0 - NIGHT_FACE_LIGHT * face_light(width, height, face_box), 0.008 * max(width, height))
 
     def plate(self, plate: np.ndarray) -> np.ndarray:
         out = cv2.GaussianBlur(plate, (0, 0), self.blur)
@@ -127,7 +135,7 @@ class Night(Effect):
     def frame(self, frame: np.ndarray, near: np.ndarray, i: int) -> np.ndarray:
         # the background is already night (plate); the person gets their own light
         lit = cv2.transform(frame, self.moon, dst=scratch("night", frame.shape))
-        lerp_to(frame, lit, near)
+        lerp_to(frame, lit, graded_by(near, self.keep))
         for t in self.twinkles:
             t.add(frame, near, i)
         return frame

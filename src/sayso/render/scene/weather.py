@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .base import Effect, apply_grade, grade, lerp_to, mix, paint, scratch
+from .base import LUMA, Effect, apply_grade, face_light, grade, graded_by, lerp_to, mix, paint, scratch
 
 SUB = 4  # cv2 fixed-point bits: particles move smoothly by fractions of a pixel
 ONE = 1 << SUB
@@ -110,6 +110,12 @@ def _composite(frame: np.ndarray, near: np.ndarray, back: np.ndarray, front: np.
     return lerp_to(frame, colour, amount)
 
 
+# How much of the rain's cool, grey colour on the person their skin is spared, as a
+# colourist protects skin tones (the face still darkens with the rest of the person): a
+# face tracker judges identity on the output, and that colour on the face moved it.
+RAIN_FACE_LIGHT = 1.0
+
+
 @dataclass(frozen=True, eq=False)
 class Rain(Effect):
     """Rain in two depth layers and ground splashes over a darker, cooler, wetter scene."""
@@ -118,7 +124,9 @@ class Rain(Effect):
     front: Streaks  # fewer, longer, brighter, soft streaks before everything (half resolution)
     shield: np.ndarray  # (h/2, w/2) uint8, see _face_shield
     wet: np.ndarray  # (3, 4) grade of the background: darker, cooler, greyer, more contrast
-    look: np.ndarray  # (3, 4) grade of the person: the same, gentler
+    look: np.ndarray  # (3, 4) colour of the person: the same, gentler, keeping luma
+    keep: np.ndarray  # (h, w) float32 how much of look the person gets: less on the face
+    exposure: np.ndarray  # (3, 4) the person's darkening, face and all (none: identity)
     seed: int
     colour: np.ndarray  # (h, w, 3) float32 the colour of lit water, a little blue
 
@@ -140,8 +148,12 @@ class Rain(Effect):
         # a face tracker judges identity on the output: the full grade on the face (and
         # night's on top) moved its descriptor twice as far from the photo's
         wet = grade(exposure=0.75, gains=(0.92, 0.98, 1.08), saturation=0.78, contrast=1.12, pivot=100.0)
-        look = grade(exposure=exposure, gains=(0.95, 0.99, 1.05), saturation=0.88)
-        return Rain(back, front, _face_shield(hw, hh, _halved(face_box), 0.0), wet, look, seed + 102,
+        gains = np.array([0.95, 0.99, 1.05], np.float32)
+        tone = float(LUMA @ gains)  # the gains' own darkening goes with the exposure
+        look = grade(gains=tuple(gains / tone), saturation=0.88)
+        keep = 1.0 - RAIN_FACE_LIGHT * face_light(width, height, face_box)
+        return Rain(back, front, _face_shield(hw, hh, _halved(face_box), 0.0), wet, look, keep,
+                    grade(exposure=exposure * tone), seed + 102,
                     paint(width, height, (225.0, 232.0, 242.0)))
 
     def plate(self, plate: np.ndarray) -> np.ndarray:
@@ -150,7 +162,8 @@ class Rain(Effect):
     def frame(self, frame: np.ndarray, near: np.ndarray, i: int) -> np.ndarray:
         h, w = near.shape
         # the background was graded once on the plate; the person is graded here, by near
-        lerp_to(frame, cv2.transform(frame, self.look, dst=scratch("rain look", frame.shape)), near)
+        lerp_to(frame, cv2.transform(frame, self.look, dst=scratch("rain look", frame.shape)), graded_by(near, self.keep))
+        lerp_to(frame, cv2.transform(frame, self.exposure, dst=scratch("rain look", frame.shape)), near)
         back = scratch("rain back", (h, w), np.uint8)
         back[:] = 0
         self.back.draw(back, i)
