@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 import types
 from collections.abc import Iterator
 from functools import lru_cache
@@ -27,6 +28,7 @@ __all__ = ["FaceBox", "FaceRig", "analyze", "can_animate", "MIN_FACE_PX"]
 
 MIN_FACE_PX = 80  # face box width below which the mouth and eyes are too few pixels to animate
 _MIN_SCORE = 0.5
+_GRAPH_SETTLE = 0.2  # seconds, once per process: see _solutions
 _LOCK = threading.Lock()  # mediapipe graphs are not safe to share between threads
 
 
@@ -76,13 +78,21 @@ def _solutions():
     face_detection, face_mesh, selfie_segmentation = _import_mediapipe()
 
     atexit.register(_close_solutions)
-    return {
+    solutions = {
         "detect_far": face_detection.FaceDetection(model_selection=1, min_detection_confidence=_MIN_SCORE),
         "detect_near": face_detection.FaceDetection(model_selection=0, min_detection_confidence=_MIN_SCORE),
         "mesh": face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True,
                                    min_detection_confidence=0.3),
         "segment": selfie_segmentation.SelfieSegmentation(model_selection=0),
     }
+    # Start every graph now, while the caller has stderr muted: a graph opens some of its
+    # calculators on threads of its own, which log after process() has returned when it
+    # found no face; the pause lets them finish before stderr is given back.
+    blank = np.zeros((64, 64, 3), np.uint8)
+    for solution in solutions.values():
+        solution.process(blank)
+    time.sleep(_GRAPH_SETTLE)
+    return solutions
 
 
 def _close_solutions() -> None:
