@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import espeak
 from .timing import Sentence, count_groups
 
 if TYPE_CHECKING:  # heavy imports stay out of `import sayso.speech`
@@ -64,9 +63,7 @@ def speak(text: str) -> list[Sentence]:
     v = voice()
     id_map = v.config.phoneme_id_map
     sentences = []
-    with espeak.lock:  # espeak's voice is global: another line may be phonemising German
-        phonemized = v.phonemize(text)
-    for phonemes in phonemized:
+    for phonemes in v.phonemize(text):
         known = [p for p in phonemes if p in id_map]  # piper would drop unknown ones too
         if count_groups([known]) == 0:
             continue
@@ -85,9 +82,7 @@ def speak(text: str) -> list[Sentence]:
 
 def count_words(token: str) -> int:
     """How many spoken words the voice makes of one written token ("3:45" -> 3)."""
-    v = voice()
-    with espeak.lock:
-        return count_groups(v.phonemize(token))
+    return count_groups(voice().phonemize(token))
 
 
 def _fit(counts: tuple[int, ...], n: int) -> tuple[int, ...]:
