@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BadOptionError, SaysoError
 from .plan import ASPECTS, CAMERA_MOVES, EXPRESSIONS, FPS_CHOICES, SCENES, SIZES, VOICES
+from .speech.voices import LANGUAGES
 
 EXIT_INTERRUPTED = 130
 
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--aspect", choices=ASPECTS, help="frame shape, cropped around the face (default: the photo's)")
     make.add_argument("--fps", type=int, choices=FPS_CHOICES, help="frames per second (default 24)")
     make.add_argument("--seed", type=int, help="seed for blinks, glances and sway; same seed, same frames (default 0)")
-    make.add_argument("--captions", action="store_true", help="also write WebVTT captions beside the video")
+    make.add_argument("--captions", action="store_true", help="also write captions beside the video (WebVTT and SRT)")
     out = make.add_mutually_exclusive_group()
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     out.add_argument("-v", "--verbose", action="store_true", help="say what was understood, ignored and how long each stage took")
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     labels = remix.add_mutually_exclusive_group()
     labels.add_argument("--no-label", dest="label", action="store_false", default=None, help="drop the visible mark")
     labels.add_argument("--label", dest="label", action="store_true", help="put the visible mark back")
-    remix.add_argument("--captions", action="store_true", help="also write WebVTT captions")
+    remix.add_argument("--captions", action="store_true", help="also write captions (WebVTT and SRT)")
     rout = remix.add_mutually_exclusive_group()
     rout.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     rout.add_argument("-v", "--verbose", action="store_true", help="say how long each stage took")
@@ -89,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="render processes (default: half the cores, at least 1)")
     serve.add_argument("--token", help="access token (or SAYSO_TOKEN); required beyond 127.0.0.1")
     serve.add_argument("--data-dir", help="where the studio keeps everything (default: sayso's data folder)")
+
+    voices = sub.add_parser("voices", help="the voices, their languages and a sample line each")
+    voices.add_argument("--json", action="store_true", help="as JSON")
+    voices.add_argument("--sample", metavar="NAME", help="write NAME saying its sample line to a WAV file")
+    voices.add_argument("--language", choices=LANGUAGES, help="the sample's language (default: the voice's first)")
+    voices.add_argument("-o", "--output", metavar="FILE.wav", help="where the sample goes (default: NAME-LANG.wav)")
 
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
@@ -142,6 +149,7 @@ class _ProgressBar:
 
 def _make(args: argparse.Namespace) -> int:
     from .pipeline import direct, make
+    from .speech.voices import LANGUAGE_NAMES, resolve
 
     output = args.output or f"{Path(args.photo).stem}.mp4"
     if args.plan and args.prompt:
@@ -152,7 +160,9 @@ def _make(args: argparse.Namespace) -> int:
     the_plan = direct(args.prompt, plan=_read_plan(args.plan) if args.plan else None, **options)
     if args.verbose:
         print(f"line: {the_plan.line!r}" if the_plan.line else "line: none (a silent clip)", file=sys.stderr)
-        print(f"voice: {the_plan.voice}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
+        speaker = resolve(the_plan.voice, the_plan.language).name
+        voice = the_plan.voice if speaker == the_plan.voice else f"{the_plan.voice} ({speaker})"
+        print(f"voice: {voice}, language: {LANGUAGE_NAMES[the_plan.language]}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
               f"camera: {the_plan.camera.move}, scene: {', '.join(the_plan.scene) or 'none'}, "
               f"ambience: {', '.join(the_plan.ambience) or 'none'}", file=sys.stderr)
         if the_plan.ignored:
@@ -259,6 +269,33 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voices(args: argparse.Namespace) -> int:
+    from .speech.voices import LANGUAGE_NAMES, SAMPLES
+    from .speech.voices import VOICES as ALL
+
+    if args.sample:
+        from .pipeline import write_bytes_atomically
+        from .speech import sample, wav_bytes
+
+        spoken = sample(args.sample, args.language)
+        target = Path(args.output or f"{spoken.voice}-{spoken.language}.wav")
+        write_bytes_atomically(target, wav_bytes(spoken))
+        print(f"wrote {target} ({spoken.voice}, {LANGUAGE_NAMES[spoken.language]}, "
+              f"{spoken.num_samples / spoken.sample_rate:.1f} s): {spoken.text}")
+        return 0
+    if args.json:
+        print(json.dumps([{"name": v.name, "gender": v.gender, "languages": list(v.languages), "engine": v.engine,
+                           "real_time": round(1 / v.rtf), "about": v.about} for v in ALL], indent=2))
+        return 0
+    for v in ALL:
+        langs = ", ".join(v.languages)
+        print(f"{v.name:<11} {v.gender:<7} {langs:<11} {round(1 / v.rtf):>3}x real time  {v.about}")
+    print("\nmale and female pick that gender's voice for the line's language; --voice NAME picks one.")
+    print("their sample lines: " + "  ".join(f"[{k}] {line}" for k, line in SAMPLES.items()))
+    print("hear one: sayso voices --sample NAME [--language de]")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .studio.serve import serve
 
@@ -269,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
-                "plan": _plan, "serve": _serve}[args.command](args)
+                "plan": _plan, "voices": _voices, "serve": _serve}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

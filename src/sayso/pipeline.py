@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .errors import BadOptionError, InputNotFoundError, OutputError, ProvenanceError
 from .library import Library, Recipe, file_hash, versions
 from .plan import Camera, Line, Plan, plan as read_prompt, timeline
-from .plan.words import ambience_for
+from .plan.words import ambience_for, line_language
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,9 +84,14 @@ def sidecar_path(video: Path) -> Path:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """All of data at path, or nothing there (a partial file is removed)."""
     tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as error:
         tmp.unlink(missing_ok=True)
@@ -231,10 +236,11 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     library.add(recipe, target)
     vtt = None
     if captions and spoken.words:
-        from .speech import webvtt
+        from .speech import srt, webvtt
 
         vtt = _captions_path(target)
         write_text_atomically(vtt, webvtt(spoken, offset))
+        write_text_atomically(vtt.with_suffix(".srt"), srt(spoken, offset))  # the same cues, for editors
     lap("library")
     progress("sign", 1, 1)
     return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
@@ -267,9 +273,11 @@ def _speak(the_plan: Plan):
         return speech_stage.Speech.silence(0)
     parts = []
     for line in the_plan.lines:
-        spoken = cache.speech(line.text.strip(), line.voice)
+        # "male"/"female" become that gender's voice in the plan's language; a name stays.
+        voice = speech_stage.resolve(line.voice, the_plan.language).name
+        spoken = cache.speech(line.text.strip(), voice, the_plan.language)
         if spoken is None:
-            spoken = speech_stage.synthesize(line.text, line.voice)
+            spoken = speech_stage.synthesize(line.text, voice, the_plan.language)
             cache.keep_speech(spoken)
         parts.append(spoken)
     return speech_stage.Speech.join(parts, int(LINE_PAUSE * parts[0].sample_rate))
@@ -354,6 +362,7 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
         if not say.strip():
             raise BadOptionError("--say needs words to speak")
         changes["lines"] = (Line(say.strip(), base.voice),)  # make() applies a new voice
+        changes["language"] = line_language([say]) or base.language  # French words, a French voice
         if duration is None:
             changes["duration"] = None  # the new words set the length
     if scene is not None:
