@@ -1,6 +1,7 @@
 """Phonemes -> mouth-shape trajectories.
 
-Each phoneme (espeak-ng IPA, as piper writes it) has a target mouth shape: jaw drop,
+Each phoneme (espeak-ng IPA, as piper and the Kokoro voices get it, for English, German
+and French) has a target mouth shape: jaw drop,
 lip spread, lip rounding, lip press and lower-lip tuck. Targets are laid on a
 control-rate timeline, blended by a short smoothing (coarticulation: shapes flow into
 each other and anticipate the next sound), and the lip closure of m/b/p is then
@@ -31,7 +32,11 @@ _define("ɛ e eː ɛː", (0.6, 0.45, 0.0, 0.0, 0.0))
 _define("ə ɜ ɜː ᵻ", (0.45, 0.1, 0.0, 0.0, 0.0))
 _define("ɚ ɝ", (0.4, 0.0, 0.35, 0.0, 0.0))
 _define("ɪ ɨ", (0.35, 0.55, 0.0, 0.0, 0.0))
-_define("i iː y", (0.25, 0.85, 0.0, 0.0, 0.0))
+_define("i iː", (0.25, 0.85, 0.0, 0.0, 0.0))
+_define("y yː ʏ", (0.25, 0.0, 0.9, 0.0, 0.0))  # German ü, French u: rounded front vowels
+_define("ø øː", (0.4, 0.0, 0.8, 0.0, 0.0))
+_define("œ œː", (0.55, 0.0, 0.6, 0.0, 0.0))
+_define("ɥ", (0.15, 0.0, 0.9, 0.0, 0.0))
 _define("ɔ ɔː o oː", (0.7, 0.0, 0.7, 0.0, 0.0))
 _define("ʊ", (0.35, 0.0, 0.75, 0.0, 0.0))
 _define("u uː", (0.25, 0.0, 1.0, 0.0, 0.0))
@@ -39,10 +44,11 @@ _define("w", (0.1, 0.0, 1.0, 0.0, 0.0))
 _define("p b m", (0.0, 0.0, 0.0, 1.0, 0.0))
 _define("f v", (0.12, 0.1, 0.0, 0.0, 1.0))
 _define("θ ð", (0.22, 0.2, 0.0, 0.0, 0.0))
-_define("t d n l ɾ ɫ", (0.25, 0.2, 0.0, 0.0, 0.0))
+_define("t d n l ɾ ɫ ɲ ʎ", (0.25, 0.2, 0.0, 0.0, 0.0))
 _define("s z", (0.12, 0.45, 0.0, 0.0, 0.0))
-_define("ʃ ʒ tʃ dʒ", (0.2, 0.0, 0.6, 0.0, 0.0))
-_define("k g ŋ x", (0.35, 0.1, 0.0, 0.0, 0.0))
+_define("ʃ ʒ tʃ dʒ ʧ ʤ", (0.2, 0.0, 0.6, 0.0, 0.0))
+_define("k g ɡ ŋ x ɣ ç ɕ", (0.35, 0.1, 0.0, 0.0, 0.0))  # ɡ (U+0261) is how espeak writes g
+_define("ʁ ʀ χ", (0.3, 0.05, 0.15, 0.0, 0.0))  # uvular r (French, German)
 _define("ɹ r", (0.25, 0.0, 0.45, 0.0, 0.0))
 _define("j", (0.25, 0.6, 0.0, 0.0, 0.0))
 _define("h", (0.35, 0.0, 0.0, 0.0, 0.0))
