@@ -165,7 +165,13 @@ def test_progress_bar_on_a_terminal_and_ctrl_c_leaves_nothing(tmp_path, photos):
             break
     assert b"render [" in seen  # the bar is drawn while frames render
     os.kill(pid, signal.SIGINT)
-    _, status = os.waitpid(pid, 0)
+    deadline = time.monotonic() + 30  # cancelling takes well under a second
+    while (ended := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = ended[1]
+    if ended[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("sayso did not stop within 30 s of Ctrl-C")
     rest = b""
     try:
         while True:
