@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="direction with the line to speak in quotes, e.g. \"She smiles and says 'Hello.'\"")
     make.add_argument("-o", "--output", help="the MP4 to write (default: PHOTO-NAME.mp4 here)")
     make.add_argument("--voice", choices=VOICES, help="voice (default: from she/he in the prompt, else male)")
+    make.add_argument("--audio", metavar="FILE",
+                      help="your own recording (WAV, MP3, M4A, OGG, FLAC) instead of a voice: the lips follow it")
+    make.add_argument("--say", metavar="TEXT",
+                      help="with --audio: the words said in it (better closures, captions; default: the prompt's quote)")
     make.add_argument("--expression", metavar="TEXT",
                       help=f"expression timeline, e.g. 'angry', 'smile then sad', 'angry from 1.5s' "
                            f"({', '.join(EXPRESSIONS)}; default: from the prompt)")
@@ -59,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     remix.add_argument("-o", "--output", help="the MP4 to write (default: VIDEO-remix.mp4 here)")
     remix.add_argument("--say", metavar="TEXT", help="new words to speak")
     remix.add_argument("--voice", choices=VOICES, help="another voice")
+    remix.add_argument("--audio", metavar="FILE", help="a new recording to hear (with --say: its words)")
     remix.add_argument("--expression", metavar="TEXT", help="a new expression timeline, e.g. 'angry from 1.5s'")
     remix.add_argument("--scene", metavar="A,B", type=_names, help="new scene effects ('none' for none)")
     remix.add_argument("--camera", choices=CAMERA_MOVES, help="a new camera move")
@@ -154,6 +159,8 @@ def _make(args: argparse.Namespace) -> int:
     output = args.output or f"{Path(args.photo).stem}.mp4"
     if args.plan and args.prompt:
         raise BadOptionError("give a prompt or --plan, not both")
+    if args.audio and args.voice:
+        raise BadOptionError("--voice and --audio both say who speaks: give one of them")
     options = dict(voice=args.voice, expression=args.expression, camera=args.camera, scene=args.scene,
                    ambience=not args.no_ambience, duration=args.duration, size=args.size, aspect=args.aspect,
                    fps=args.fps, seed=args.seed)
@@ -162,6 +169,7 @@ def _make(args: argparse.Namespace) -> int:
         print(f"line: {the_plan.line!r}" if the_plan.line else "line: none (a silent clip)", file=sys.stderr)
         speaker = resolve(the_plan.voice, the_plan.language).name
         voice = the_plan.voice if speaker == the_plan.voice else f"{the_plan.voice} ({speaker})"
+        voice = f"your recording {Path(args.audio).name}" if args.audio else voice
         print(f"voice: {voice}, language: {LANGUAGE_NAMES[the_plan.language]}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
               f"camera: {the_plan.camera.move}, scene: {', '.join(the_plan.scene) or 'none'}, "
               f"ambience: {', '.join(the_plan.ambience) or 'none'}", file=sys.stderr)
@@ -170,7 +178,7 @@ def _make(args: argparse.Namespace) -> int:
     bar = _ProgressBar(not args.quiet and not args.json)
     try:
         result = make(args.photo, output=output, face=args.face, captions=args.captions, plan=the_plan,
-                      label=not args.no_label, on_progress=bar)
+                      label=not args.no_label, audio=args.audio, say=args.say, on_progress=bar)
     finally:
         bar.close()
     return _report(args, result)
@@ -184,6 +192,9 @@ def _report(args: argparse.Namespace, result) -> int:
         print(f"wrote {result.video}{extra} ({result.width}x{result.height}, {result.duration:.2f} s, "
               f"{result.elapsed:.1f} s to make)")
     if args.verbose:
+        if result.plan.recording:
+            print(f"heard: your recording {result.plan.recording[:12]}, words: {result.plan.line or 'none given'}",
+                  file=sys.stderr)
         print(f"faces found: {result.faces_found}", file=sys.stderr)
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()), file=sys.stderr)
     return 0
@@ -198,7 +209,7 @@ def _remix(args: argparse.Namespace) -> int:
         result = remix(args.video, output, say=args.say, voice=args.voice, expression=args.expression,
                        scene=args.scene, camera=args.camera, size=args.size, aspect=args.aspect, seed=args.seed,
                        duration=args.duration, ambience=False if args.no_ambience else None, label=args.label,
-                       captions=args.captions, on_progress=bar)
+                       captions=args.captions, audio=args.audio, on_progress=bar)
     finally:
         bar.close()
     return _report(args, result)

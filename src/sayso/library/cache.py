@@ -74,9 +74,10 @@ def speech(text: str, voice: str, language: str = "en") -> Speech | None:
                   tuple(WordSpan(*w) for w in meta["words"]), meta["voice"], meta["text"], meta.get("language", "en"))
 
 
-def keep_speech(spoken: Speech) -> None:
+def keep_speech(spoken: Speech, voice: str | None = None) -> None:
+    """Keep spoken under its text, language and voice (or voice: another key, e.g. a recording's hash)."""
     meta = {"rate": spoken.sample_rate, "voice": spoken.voice, "text": spoken.text, "language": spoken.language,
             "phonemes": [[p.phoneme, p.start, p.end, p.stressed] for p in spoken.phonemes],
             "words": [[w.text, w.start, w.end] for w in spoken.words]}
-    _save(_folder() / f"speech-{_key(spoken.text, spoken.voice, spoken.language)}.npz", samples=spoken.samples,
+    _save(_folder() / f"speech-{_key(spoken.text, voice or spoken.voice, spoken.language)}.npz", samples=spoken.samples,
           meta=np.array(json.dumps(meta)))

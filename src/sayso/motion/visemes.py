@@ -21,6 +21,9 @@ _REST = (0.0, 0.0, 0.0, 0.0, 0.0)
 _SHAPES: dict[str, tuple[float, float, float, float, float]] = {}
 
 
+RECORDED_JAW = 0.8  # the jaw target of a recording with no transcript: a mid vowel
+
+
 def _define(symbols: str, shape: tuple[float, float, float, float, float]) -> None:
     for s in symbols.split():
         _SHAPES[s] = shape
@@ -76,12 +79,15 @@ def _gauss(x: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int,
-                total: int, loudness: np.ndarray | None = None) -> np.ndarray:
+                total: int, loudness: np.ndarray | None = None, recorded: bool = False) -> np.ndarray:
     """(ceil(total / sample_rate * RATE), 5) float32 mouth channels at RATE.
 
     offset: where speech starts in the output timeline, in audio samples.
     loudness: optional (m,) envelope in [0, 1] at RATE over the whole timeline; a
         louder syllable opens the jaw a little further.
+    recorded: the speech is a person's recording, its phonemes only aligned: the jaw
+        follows the loudness itself, shaped by the phonemes' targets (envelope x (0.55 +
+        0.45 x target)); with no phonemes at all, by the loudness alone.
     """
     n = int(np.ceil(total / sample_rate * RATE)) + 1
     track = np.zeros((n, 5), np.float32)
@@ -99,7 +105,12 @@ def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int
     # coarticulation: ~35 ms blend; the jaw moves a little slower than the lips
     smooth = _gauss(track, 0.035 * RATE)
     smooth[:, 0] = _gauss(track[:, :1], 0.045 * RATE)[:, 0]
-    if loudness is not None:
+    if loudness is not None and recorded:
+        level = np.zeros(n, np.float32)
+        level[: min(n, len(loudness))] = np.clip(loudness[:n], 0, 1)
+        target = smooth[:, 0] if phonemes else np.full(n, RECORDED_JAW, np.float32)
+        smooth[:, 0] = level * (0.55 + 0.45 * target)
+    elif loudness is not None:
         gain = 0.7 + 0.45 * np.clip(loudness[:n], 0, 1)
         smooth[: len(gain), 0] *= gain
     # Lips must meet for m, b, p however short: a narrow closure weight that reaches 1

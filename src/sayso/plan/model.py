@@ -85,6 +85,8 @@ class Plan:
     seed: int = 0
     language: str = "en"  # the lines' language (their words, else the direction's): picks the voice
     ignored: tuple[str, ...] = ()  # direction words that had no effect
+    recording: str | None = None  # sha256 of the person's own recording (in the library) that is
+    #                               heard instead of a voice; the lines are then its transcript
 
     @property
     def line(self) -> str | None:
@@ -192,6 +194,9 @@ def check(p: Plan) -> Plan:
     _one_of(p.fps, FPS_CHOICES, "fps")
     if p.duration is not None:
         _number(p.duration, 0.5, 120, "duration", " s")
+    if p.recording is not None and not (isinstance(p.recording, str) and len(p.recording) == 64
+                                         and all(c in "0123456789abcdef" for c in p.recording)):
+        raise BadOptionError(f"recording {p.recording!r} must be the sha256 (64 hex digits) of a kept recording")
     if isinstance(p.seed, bool) or not isinstance(p.seed, int) or not 0 <= p.seed < 2**32:
         raise BadOptionError(f"seed {p.seed!r} is out of range: use 0 to {2**32 - 1}")
     return p
