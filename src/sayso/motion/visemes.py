@@ -22,6 +22,11 @@ _SHAPES: dict[str, tuple[float, float, float, float, float]] = {}
 
 
 RECORDED_JAW = 0.8  # the jaw target of a recording with no transcript: a mid vowel
+# A recording's jaw: loudness x (FLOOR + (TOP - FLOOR) x the phoneme's jaw target). A person's
+# loudness stays high through whole phrases, so its jaw opens less than a voice's: with
+# 0.55-1.0 the judge's identity distance on a 6 s audiobook line was 0.203, with 0.4-0.75
+# 0.179, at the same sync (r 0.80 / 0.79).
+RECORDED_FLOOR, RECORDED_TOP = 0.4, 0.75
 
 
 def _define(symbols: str, shape: tuple[float, float, float, float, float]) -> None:
@@ -109,7 +114,7 @@ def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int
         level = np.zeros(n, np.float32)
         level[: min(n, len(loudness))] = np.clip(loudness[:n], 0, 1)
         target = smooth[:, 0] if phonemes else np.full(n, RECORDED_JAW, np.float32)
-        smooth[:, 0] = level * (0.55 + 0.45 * target)
+        smooth[:, 0] = level * (RECORDED_FLOOR + (RECORDED_TOP - RECORDED_FLOOR) * target)
     elif loudness is not None:
         gain = 0.7 + 0.45 * np.clip(loudness[:n], 0, 1)
         smooth[: len(gain), 0] *= gain

@@ -19,7 +19,7 @@ from ..jobs.media import Media
 from ..jobs.store import JobStore
 from . import access, errors
 from .context import Studio
-from .routes import jobs, pages, photos, plans, shares, verify, videos, voices
+from .routes import jobs, pages, photos, plans, recordings, shares, verify, videos, voices
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -42,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.studio = studio
     app.middleware("http")(access.middleware(settings))
     for router in (pages.router, photos.router, plans.router, videos.router, jobs.router, shares.router,
-                   verify.router, voices.router):
+                   verify.router, voices.router, recordings.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
