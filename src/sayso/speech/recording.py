@@ -98,10 +98,23 @@ def voiced_seconds(samples: np.ndarray, rate: int) -> float:
     return float(np.count_nonzero(loud & (peak > 0.5)) * hop / rate)
 
 
+ALIGNED = ("en", "de", "fr")  # languages whose words can be aligned (our voices speak them)
+
+
 def as_speech(samples: np.ndarray, transcript: str | None, language: str) -> Speech:
-    """The Speech of a recording: its own samples; phonemes and words aligned from the
-    transcript when there is one, else none (the jaw follows the sound alone)."""
+    """The Speech of a recording: its own samples, its words and phonemes aligned.
+
+    Without a transcript, Whisper writes one and names its language; in a language our
+    voices do not speak (Spanish, Czech, ...) the words are kept as text but not aligned,
+    and the jaw follows the sound alone."""
     if not transcript or not transcript.strip():
+        from .transcribe import transcribe
+
+        transcript, heard = transcribe(samples, RATE)
+        if heard not in ALIGNED:
+            return Speech(samples, RATE, (), (), VOICE, transcript, language)
+        language = heard
+    if not transcript.strip():
         return Speech(samples, RATE, (), (), VOICE, "", language)
     from .align import align
 
