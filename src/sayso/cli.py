@@ -89,6 +89,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="render processes (default: half the cores, at least 1)")
     serve.add_argument("--token", help="access token (or SAYSO_TOKEN); required beyond 127.0.0.1")
     serve.add_argument("--data-dir", help="where the studio keeps everything (default: sayso's data folder)")
+    serve.add_argument("--broker", metavar="redis://HOST:PORT/DB",
+                       help="render on Celery workers (sayso worker) through this Redis (or SAYSO_BROKER); needs --token")
+
+    worker = sub.add_parser("worker", help="render a studio's jobs on this machine, taken from its Celery broker")
+    worker.add_argument("--broker", metavar="redis://HOST:PORT/DB", help="the studio's broker (or SAYSO_BROKER)")
+    worker.add_argument("--server", metavar="URL", help="the studio, e.g. http://studio-host:8000 (or SAYSO_SERVER)")
+    worker.add_argument("--token", help="the studio's access token (or SAYSO_TOKEN)")
+    worker.add_argument("--concurrency", type=int, help="jobs at once, one process each (default: half the cores)")
+    worker.add_argument("--queues", metavar="A,B", help="queues to take jobs from (default render,fast)")
+    worker.add_argument("--data-dir", help="this worker's own folder: inputs cache, scratch (default: sayso's)")
+    worker.add_argument("--name", help="this worker's name in the studio (default: host name and pid)")
+
+    status = sub.add_parser("status", help="a studio's workers, queue and jobs")
+    status.add_argument("--server", metavar="URL", help="the studio (default http://127.0.0.1:8000, or SAYSO_SERVER)")
+    status.add_argument("--json", action="store_true", help="as JSON")
 
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
@@ -262,14 +277,28 @@ def _plan(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .studio.serve import serve
 
-    return serve(host=args.host, port=args.port, workers=args.workers, token=args.token, data_dir=args.data_dir)
+    return serve(host=args.host, port=args.port, workers=args.workers, token=args.token, data_dir=args.data_dir,
+                 broker=args.broker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .jobs.remote import work
+
+    return work(broker=args.broker, server=args.server, token=args.token, concurrency=args.concurrency,
+                queues=args.queues, data_dir=args.data_dir, name=args.name)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .jobs.remote import status
+
+    return status(args.server, as_json=args.json)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
-                "plan": _plan, "serve": _serve}[args.command](args)
+                "plan": _plan, "serve": _serve, "worker": _worker, "status": _status}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

@@ -128,6 +128,18 @@ class WorkerLostError(SaysoError, RuntimeError):
     exit_code = 19
 
 
+class BrokerError(SaysoError, ConnectionError):
+    """The job broker (Redis) cannot be reached, or is not a broker sayso can use."""
+
+    exit_code = 20
+
+
+class StudioUnreachableError(SaysoError, ConnectionError):
+    """A worker cannot reach its studio over HTTP (wrong --server, studio down, network)."""
+
+    exit_code = 21
+
+
 def error_code(error: BaseException) -> str:
     """A stable snake_case name for an error, for JSON: NoFaceError -> "no_face"."""
     import re
