@@ -1,0 +1,167 @@
+"""The studio on Celery workers over Redis, for real: a private redis-server, `sayso serve
+--broker` and two `sayso worker` processes with data folders of their own. What a user
+sees: every video made exactly once, in the library once, whatever dies on the way."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from live import SAYSO, TOKEN, Live, Proxy, Redis, Worker, events, frames_of, free_port, submit, upload, \
+    wait_done, wait_running, wait_workers
+
+from sayso.library import Library
+
+pytestmark = pytest.mark.slow
+
+
+def library_entries(live: Live, recipe: str) -> int:
+    return sum(1 for e in Library(live.data).entries() if e.id == recipe)
+
+
+def media_files(live: Live, video_id: str) -> list[str]:
+    return sorted(p.name for p in (live.data / "studio" / "media" / video_id).iterdir())
+
+
+def test_twenty_jobs_at_once_on_two_workers_each_made_once(farm, photos):
+    studio = farm.studio
+    clients = [studio.client() for _ in range(4)]
+    try:
+        photo = upload(clients[0], photos)
+        for c in clients[1:]:
+            upload(c, photos)
+        with ThreadPoolExecutor(20) as pool:
+            ids = list(pool.map(lambda i: submit(clients[i % 4], photo, 1.0, seed=100 + i), range(20)))
+        assert len(set(ids)) == 20
+        done = [wait_done(clients[i % 4], ids[i], timeout=300) for i in range(20)]
+        assert [v["state"] for v in done] == ["done"] * 20, [v["error"] for v in done]
+        assert [v["attempts"] for v in done] == [1] * 20
+        assert len({v["recipe"] for v in done}) == 20
+        assert all(library_entries(studio, v["recipe"]) == 1 for v in done)
+        for video in done:
+            assert media_files(studio, video["id"]) == ["preview.jpg", "video.mp4", "video.sayso.json"]
+        assert frames_of(clients[3], done[3]) == 24
+        # both workers rendered, each in its own folder; the studio counts what each did
+        holders = {farm.holder(i).partition("/")[0] for i in ids}
+        assert holders == {"worker-1", "worker-2"}, holders
+        health = clients[0].get("/api/health").json()
+        figures = {n["name"]: n for n in health["nodes"]}
+        assert sum(figures[w.name]["done"] for w in farm.workers) >= 20
+        assert all(figures[w.name]["render_seconds"] > 0 for w in farm.workers)
+        assert health["queue"] == {"render": 0, "fast": 0} and health["broker_state"] == "ok"
+        for worker in farm.workers:
+            assert not list(worker.data.rglob("video.mp4"))  # scratch renders are not kept
+            assert not (worker.data / "studio").exists()
+        shown = subprocess.run([str(SAYSO), "status", "--server", studio.url], capture_output=True, text=True,
+                               timeout=30)
+        assert shown.returncode == 0, shown.stderr
+        assert "runner celery" in shown.stdout and "worker-1" in shown.stdout and "worker-2" in shown.stdout
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_a_worker_killed_mid_job_has_its_job_redelivered_and_made_once(farm, photos):
+    with farm.studio.client() as client:
+        video_id = submit(client, upload(client, photos), 6.0, seed=7)
+        wait_running(client, video_id, percent=20)
+        victim = farm.worker_of(video_id)
+        victim.kill()  # SIGKILL of `sayso worker`: its render process dies with it
+        video = wait_done(client, video_id, timeout=180)
+        assert video["state"] == "done" and video["attempts"] == 2, video
+        reasons = [data.get("reason") or "" for kind, data in events(client, video_id) if kind == "state"]
+        assert any(f"its worker {victim.name}/" in r and "went silent" in r for r in reasons), reasons
+        assert not farm.holder(video_id).startswith(victim.name + "/")
+        assert frames_of(client, video) == 6 * 24
+        assert library_entries(farm.studio, video["recipe"]) == 1
+        assert media_files(farm.studio, video_id) == ["preview.jpg", "video.mp4", "video.sayso.json"]
+        farm.ensure()  # the killed worker's message, redelivered later, finds the job done: nothing happens
+        assert client.get(f"/api/videos/{video_id}").json()["attempts"] == 2
+
+
+def test_a_redis_restart_mid_queue_loses_no_job(farm, photos):
+    with farm.studio.client() as client:
+        photo = upload(client, photos)
+        ids = [submit(client, photo, 2.0, seed=200 + i) for i in range(6)]
+        wait_running(client, ids[0], percent=15)
+        farm.redis.stop()
+        ids.append(submit(client, photo, 1.0, seed=299))  # while the broker is down: kept, sent when it is back
+        time.sleep(1)
+        farm.redis.start()
+        done = [wait_done(client, i, timeout=240) for i in ids]
+        assert [v["state"] for v in done] == ["done"] * 7, [v["error"] for v in done]
+        assert all(library_entries(farm.studio, v["recipe"]) == 1 for v in done)
+        assert frames_of(client, done[-1]) == 24
+
+
+def test_a_cancel_from_the_studio_stops_its_worker_within_a_second(farm, photos):
+    with farm.studio.client() as client:
+        photo = upload(client, photos)
+        video_id = submit(client, photo, 30.0, seed=9)
+        wait_running(client, video_id, percent=15)
+        asked = time.monotonic()
+        assert client.post(f"/api/jobs/{video_id}/cancel").status_code == 202
+        video = wait_done(client, video_id, timeout=10)
+        stopped = time.monotonic() - asked
+        assert video["state"] == "cancelled" and video["video_url"] is None, video
+        assert stopped < 1.0, f"the worker took {stopped:.2f} s to stop"
+        assert "video.mp4" not in media_files(farm.studio, video_id)
+        # the worker is free again at once
+        assert wait_done(client, submit(client, photo, 1.0, seed=10), timeout=60)["state"] == "done"
+
+
+def test_a_worker_that_cannot_reach_the_studio_fails_its_job_with_the_reason(tmp_path, photos):
+    redis = Redis(tmp_path / "redis").start()
+    studio = Live(tmp_path / "studio", free_port(), token=TOKEN, env={"SAYSO_BROKER": redis.url}).start()
+    network = Proxy(studio.port)
+    worker = Worker(tmp_path / "worker", redis.url, f"http://127.0.0.1:{network.port}", "cut-off",
+                    env={"SAYSO_PATIENCE": "1"}).start()
+    try:
+        wait_workers(studio, ["cut-off"])
+        network.close()  # from now on the worker cannot reach the studio; the studio still reaches Redis
+        with studio.client() as client:
+            video_id = submit(client, upload(client, photos), 1.0)
+            started = time.monotonic()
+            video = wait_done(client, video_id, timeout=60)
+            assert video["state"] == "failed", video
+            assert video["error"]["code"] == "studio_unreachable", video
+            message = video["error"]["message"]
+            assert f"worker cut-off could not reach the studio at http://127.0.0.1:{network.port}" in message
+            assert "--server" in message
+            assert time.monotonic() - started < 45
+            time.sleep(3)  # and it stays failed: not retried forever
+            assert client.get(f"/api/videos/{video_id}").json()["state"] == "failed"
+            assert client.get("/api/health").json()["queue"] == {"render": 0, "fast": 0}
+    finally:
+        worker.kill()
+        studio.stop()
+        redis.stop()
+
+
+def test_what_goes_wrong_at_start_says_what_to_do(farm, tmp_path):
+    def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        import os
+
+        return subprocess.run([str(SAYSO), *args], capture_output=True, text=True, timeout=60,
+                              env=os.environ | {"SAYSO_DATA_DIR": str(tmp_path / "data")} | (env or {}))
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    refused = run("serve", "--port", str(free_port()), "--broker", dead, "--token", TOKEN)
+    assert refused.returncode == 20 and "cannot reach the broker" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    tokenless = run("serve", "--port", str(free_port()), "--broker", farm.redis.url)
+    assert tokenless.returncode == 2 and "access token" in tokenless.stderr, tokenless.stderr
+    common = ["worker", "--concurrency", "1", "--data-dir", str(tmp_path / "w")]
+    wrong = run(*common, "--broker", farm.redis.url, "--server", farm.studio.url, "--token", "x" * 20)
+    assert wrong.returncode == 18 and "refused this worker's token" in wrong.stderr, wrong.stderr
+    no_broker = run(*common, "--broker", dead, "--server", farm.studio.url, "--token", TOKEN)
+    assert no_broker.returncode == 20 and "cannot reach the broker" in no_broker.stderr, no_broker.stderr
+    no_studio = run(*common, "--broker", farm.redis.url, "--server", f"http://127.0.0.1:{free_port()}",
+                    "--token", TOKEN, env={"SAYSO_PATIENCE": "1"})
+    assert no_studio.returncode == 21 and "cannot reach the studio" in no_studio.stderr, no_studio.stderr
+    assert "--server" in no_studio.stderr
+    unauthorized = httpx.post(f"{farm.studio.url}/api/work/hello", json={"name": "x"}, timeout=10)
+    assert unauthorized.status_code == 401 and unauthorized.json()["error"]["code"] == "access"
