@@ -299,6 +299,7 @@ class Proxy:
         self.target, self.server = port, socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.open = True
+        self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -308,13 +309,17 @@ class Proxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.connections += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pump, args=(a, b), daemon=True).start()
 
     def close(self) -> None:
-        """From now on, connections to the proxy are refused."""
+        """From now on, connections to the proxy are refused, and those open are cut."""
         self.open = False
+        _cut(self.server)  # wakes the accept() of the forwarding thread (a close alone would not)
         self.server.close()
+        for connection in self.connections:
+            _cut(connection)
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:
@@ -324,8 +329,12 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        for s in (source, sink):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        _cut(source)
+        _cut(sink)
+
+
+def _cut(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
