@@ -78,8 +78,24 @@ def test_a_worker_killed_mid_job_has_its_job_redelivered_and_made_once(farm, pho
         assert frames_of(client, video) == 6 * 24
         assert library_entries(farm.studio, video["recipe"]) == 1
         assert media_files(farm.studio, video_id) == ["preview.jpg", "video.mp4", "video.sayso.json"]
+        rescuer = farm.holder(video_id).partition("/")[0]
+        figures = {n["name"]: n for n in client.get("/api/health").json()["nodes"]}
+        assert figures[rescuer]["retried"] >= 1 and figures[victim.name]["alive"] is False
         farm.ensure()  # the killed worker's message, redelivered later, finds the job done: nothing happens
         assert client.get(f"/api/videos/{video_id}").json()["attempts"] == 2
+
+
+def test_a_worker_stopped_with_sigterm_finishes_its_job_first(farm, photos):
+    with farm.studio.client() as client:
+        video_id = submit(client, upload(client, photos), 4.0, seed=8)
+        wait_running(client, video_id, percent=15)
+        worker = farm.worker_of(video_id)
+        worker.stop(timeout=120)  # SIGTERM: Celery's warm shutdown
+        assert worker.process.returncode == 0, worker.log()
+        video = client.get(f"/api/videos/{video_id}").json()
+        assert video["state"] == "done" and video["attempts"] == 1, video  # finished before it exited
+        assert frames_of(client, video) == 4 * 24
+        assert library_entries(farm.studio, video["recipe"]) == 1
 
 
 def test_a_redis_restart_mid_queue_loses_no_job(farm, photos):

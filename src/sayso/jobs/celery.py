@@ -40,7 +40,7 @@ def build(broker: str, job_timeout: float) -> "Celery":
         task_default_queue="render", task_serializer="json", result_serializer="json", accept_content=["json"],
         broker_transport_options=transport, result_backend_transport_options=transport,
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
-        result_expires=86400, task_time_limit=int(job_timeout + 60), worker_hijack_root_logger=False,
+        task_ignore_result=True, task_store_errors_even_if_ignored=True, result_expires=86400, task_time_limit=int(job_timeout + 60), worker_hijack_root_logger=False,
         worker_send_task_events=False, task_send_sent_event=False, broker_heartbeat=0,
     )
     return app

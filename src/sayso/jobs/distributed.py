@@ -234,6 +234,7 @@ class CeleryRunner:
 
     def _send(self, job: Job) -> None:
         try:
+            self.app.AsyncResult(job.id).forget()  # an earlier try's failure is not this one's
             self.app.send_task(tasks.TASK, args=(job.id,), task_id=job.id, queue=tasks.queue_for(job.spec.plan),
                                retry=True, retry_policy={"max_retries": 1, "interval_start": 0,
                                                          "interval_step": 0.2, "interval_max": 0.2})

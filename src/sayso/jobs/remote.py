@@ -194,7 +194,7 @@ class RemoteJob:
                 sent = self.progress
                 body |= dict(zip(("stage", "done", "total"), sent))
             try:
-                answer = self.client.json("POST", self._path("beat"), json=body, patience=0)
+                answer = self.client.json("POST", self._path("beat"), json=body, patience=0, timeout=5)
                 heard = time.monotonic()
                 if answer.get("stop"):
                     self.stop = True
