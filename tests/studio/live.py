@@ -163,16 +163,16 @@ def wait_running(client: httpx.Client, video_id: str, percent: float = 15, timeo
 # ------------------------------------------------------------------ the job's inputs and outputs
 
 
-def upload(client: httpx.Client, photos: Path) -> str:
-    with open(photos / ASTRONAUT, "rb") as fp:
-        response = client.post("/api/photos", files={"photo": (ASTRONAUT, fp)})
+def upload(client: httpx.Client, photos: Path, name: str = ASTRONAUT) -> str:
+    with open(photos / name, "rb") as fp:
+        response = client.post("/api/photos", files={"photo": (name, fp)})
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def submit(client: httpx.Client, photo: str, duration: float, seed: int = 0) -> str:
+def submit(client: httpx.Client, photo: str, duration: float, seed: int = 0, size: str = "480p") -> str:
     response = client.post("/api/videos", data={"photo_id": photo, "prompt": "She looks around and smiles.",
-                                                "size": "480p", "duration": str(duration), "seed": str(seed)})
+                                                "size": size, "duration": str(duration), "seed": str(seed)})
     assert response.status_code == 202, response.text
     return response.json()["id"]
 
