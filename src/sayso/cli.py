@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="a studio's workers, queue and jobs")
     status.add_argument("--server", metavar="URL", help="the studio (default http://127.0.0.1:8000, or SAYSO_SERVER)")
+    status.add_argument("--token", help="the studio's access token, for its workers and queue (or SAYSO_TOKEN)")
     status.add_argument("--json", action="store_true", help="as JSON")
 
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
@@ -291,7 +292,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from .jobs.remote import status
 
-    return status(args.server, as_json=args.json)
+    return status(args.server, args.token, as_json=args.json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -284,7 +284,8 @@ def wait_workers(live: Live, names: list[str], timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     health: dict = {}
     while time.monotonic() < deadline:
-        health = httpx.get(f"{live.url}/api/health", timeout=5).json()
+        with live.client(timeout=5) as client:
+            health = client.get("/api/health").json()
         alive = {n["name"] for n in health.get("nodes", []) if n["alive"]}
         if set(names) <= alive:
             return health

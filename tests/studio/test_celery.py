@@ -4,6 +4,7 @@ sees: every video made exactly once, in the library once, whatever dies on the w
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,10 +56,14 @@ def test_twenty_jobs_at_once_on_two_workers_each_made_once(farm, photos):
         for worker in farm.workers:
             assert not list(worker.data.rglob("video.mp4"))  # scratch renders are not kept
             assert not (worker.data / "studio").exists()
-        shown = subprocess.run([str(SAYSO), "status", "--server", studio.url], capture_output=True, text=True,
-                               timeout=30)
+        shown = subprocess.run([str(SAYSO), "status", "--server", studio.url, "--token", TOKEN], capture_output=True,
+                               text=True, timeout=30)
         assert shown.returncode == 0, shown.stderr
-        assert "runner celery" in shown.stdout and "worker-1" in shown.stdout and "worker-2" in shown.stdout
+        assert "runner celery" in shown.stdout, shown.stdout
+        assert int(re.search(r"^jobs: .*done (\d+)", shown.stdout, re.M).group(1)) >= 20, shown.stdout
+        assert "worker-1" in shown.stdout and "worker-2" in shown.stdout and "alive" in shown.stdout
+        anonymous = httpx.get(f"{studio.url}/api/health", timeout=10).json()
+        assert anonymous["ok"] and "nodes" not in anonymous  # who renders where is for holders of the token
     finally:
         for c in clients:
             c.close()

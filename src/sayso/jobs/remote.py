@@ -327,10 +327,10 @@ def work(**options) -> int:
 # ----------------------------------------------------------------- sayso status
 
 
-def status(server: str | None, as_json: bool = False) -> int:
+def status(server: str | None, token: str | None = None, as_json: bool = False) -> int:
     """`sayso status`: the studio's runner, workers, queue and jobs, from /api/health."""
     server = (server or os.environ.get("SAYSO_SERVER") or "http://127.0.0.1:8000").rstrip("/")
-    client = StudioClient(server, os.environ.get("SAYSO_TOKEN", ""), patience=3)
+    client = StudioClient(server, token or os.environ.get("SAYSO_TOKEN", ""), patience=3)
     health = client.json("GET", "/api/health")
     if as_json:
         print(json.dumps(health, indent=2))
