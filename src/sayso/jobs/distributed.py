@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BrokerError, BusyError, ConflictError, NotFoundError
+from ..errors import BrokerError, ConflictError, NotFoundError
 from . import celery as tasks
 from .media import Media
 from .model import Event, Job, JobState
+from .runner import check_room
 from .store import JobStore
 
 MAX_ATTEMPTS = 2  # a job whose worker was lost is tried once more, then failed
@@ -83,9 +84,7 @@ class CeleryRunner:
 
     def submit(self, job: Job) -> tuple[Job, bool]:
         with self._lock:
-            if self.store.get(job.id) is None and (pending := self.store.pending()) >= self.max_queued:
-                raise BusyError(f"the queue is full ({pending} videos waiting): try again in a minute",
-                                retry_after=int(min(300, 5 + 4 * pending / max(1, self._capacity()))))
+            check_room(self.store, job, self.max_queued, self._capacity())
             job, new = self.store.add(job)
         if new:
             self._send(job)
