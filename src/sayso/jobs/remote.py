@@ -12,6 +12,7 @@ SIGTERM is Celery's warm shutdown: the jobs running are finished, no new one is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -122,7 +123,9 @@ class RemoteJob:
             return self._finish("failed", error_code="internal",
                                 error_message=f"the render failed unexpectedly ({type(error).__name__}: {error}); "
                                               "try again, and report it if it happens again")
-        return self._finish("done", files=self._send_outputs(), result=result.summary())
+        outcome = self._finish("done", files=self._send_outputs(), result=result.summary())
+        _forget(result)
+        return outcome
 
     def _render(self):
         from .work import run
@@ -154,8 +157,6 @@ class RemoteJob:
     def _fetch(self, which: str, target: Path, sha: str | None) -> None:
         response = self.client.call("GET", self._path(f"inputs/{which}"), params={"worker": self.worker})
         expected = sha or response.headers.get("x-sha256", "")
-        import hashlib
-
         if hashlib.sha256(response.content).hexdigest() != expected:
             raise StudioUnreachableError(f"the {which} of job {self.job.id} arrived damaged (its SHA-256 differs): "
                                          "check the network between this worker and the studio")
@@ -220,6 +221,14 @@ class RemoteJob:
         except (ConflictError, NotFoundError):
             return "no longer this worker's"
         return state
+
+
+def _forget(result) -> None:
+    """The worker's library keeps nothing: the video is the studio's now."""
+    from ..library import Library
+
+    if result.recipe is not None:
+        Library().remove(result.recipe.id)
 
 
 def _sha(path: Path) -> str:
