@@ -46,9 +46,9 @@ class Farm:
 
     def ensure(self) -> "Farm":
         """Both workers running and known to the studio (a test may have killed one)."""
-        for worker in self.workers:
-            if not worker.alive():
-                worker.start()
+        started = [worker.start() for worker in self.workers if not worker.alive()]
+        for worker in started:
+            worker.wait_warm()
         wait_workers(self.studio, [w.name for w in self.workers])
         return self
 

@@ -236,6 +236,7 @@ class Worker:
 
     def start(self) -> "Worker":
         self.data.mkdir(parents=True, exist_ok=True)
+        self.warm_before = self.loads()
         env = os.environ | {"SAYSO_PATIENCE": "3"} | self.env
         env.pop("SAYSO_DATA_DIR", None)
         log = open(self.log_path, "ab")
@@ -252,6 +253,18 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+
+    def loads(self) -> int:
+        """How often a process of this worker has loaded the models (its log says so each time)."""
+        return self.log_path.read_text(errors="replace").count("loaded its models") if self.log_path.exists() else 0
+
+    def wait_warm(self, timeout: float = 120) -> None:
+        """Until the worker's render process has its models loaded."""
+        deadline = time.monotonic() + timeout
+        while self.loads() <= self.warm_before:
+            if time.monotonic() > deadline or not self.alive():
+                raise AssertionError(f"worker {self.name} never loaded its models: {self.log()}")
+            time.sleep(0.1)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

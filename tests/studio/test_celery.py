@@ -30,6 +30,7 @@ def media_files(live: Live, video_id: str) -> list[str]:
 def test_twenty_jobs_at_once_on_two_workers_each_made_once(farm, photos):
     studio = farm.studio
     clients = [studio.client() for _ in range(4)]
+    loads = [w.loads() for w in farm.workers]
     try:
         photo = upload(clients[0], photos)
         for c in clients[1:]:
@@ -53,6 +54,7 @@ def test_twenty_jobs_at_once_on_two_workers_each_made_once(farm, photos):
         assert sum(figures[w.name]["done"] for w in farm.workers) >= 20
         assert all(figures[w.name]["render_seconds"] > 0 for w in farm.workers)
         assert health["queue"] == {"render": 0, "fast": 0} and health["broker_state"] == "ok"
+        assert [w.loads() for w in farm.workers] == loads  # the models were loaded once per process, not per job
         for worker in farm.workers:
             assert not any((worker.data / "worker" / "media" / i).exists() for i in ids)  # scratch is emptied
             assert not (worker.data / "studio").exists()
@@ -101,6 +103,21 @@ def test_a_worker_stopped_with_sigterm_finishes_its_job_first(farm, photos):
         assert video["state"] == "done" and video["attempts"] == 1, video  # finished before it exited
         assert frames_of(client, video) == 4 * 24
         assert library_entries(farm.studio, video["recipe"]) == 1
+
+
+def test_a_studio_killed_mid_job_gets_its_video_after_a_restart(farm, photos):
+    with farm.studio.client() as client:
+        photo = upload(client, photos)
+        video_id = submit(client, photo, 6.0, seed=11)
+        waiting = submit(client, photo, 1.0, seed=12)
+        wait_running(client, video_id, percent=20)
+        farm.studio.kill()  # SIGKILL: the workers go on rendering, their beats unanswered
+        farm.studio.start()
+        video = wait_done(client, video_id, timeout=180)
+        assert video["state"] == "done" and video["attempts"] in (1, 2), video
+        assert frames_of(client, video) == 6 * 24
+        assert library_entries(farm.studio, video["recipe"]) == 1
+        assert wait_done(client, waiting, timeout=120)["state"] == "done"
 
 
 def test_a_redis_restart_mid_queue_loses_no_job(farm, photos):

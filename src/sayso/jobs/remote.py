@@ -282,7 +282,10 @@ def _process_init(**_) -> None:
     s = _here.settings
     _here.client = StudioClient(s.server, s.token, s.patience)
     _here.media = Media(s.root)
+    started = time.perf_counter()
     warm_up()
+    print(f"sayso worker {_here.node}: process {os.getpid()} loaded its models in "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
 def _hello(node: dict) -> dict:
