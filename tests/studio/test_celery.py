@@ -188,7 +188,7 @@ def test_what_goes_wrong_at_start_says_what_to_do(farm, tmp_path):
 
     dead = f"redis://127.0.0.1:{free_port()}/0"
     refused = run("serve", "--port", str(free_port()), "--broker", dead, "--token", TOKEN)
-    assert refused.returncode == 20 and "cannot reach the broker" in refused.stderr, refused.stderr
+    assert refused.returncode == 27 and "cannot reach the broker" in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
     tokenless = run("serve", "--port", str(free_port()), "--broker", farm.redis.url)
     assert tokenless.returncode == 2 and "access token" in tokenless.stderr, tokenless.stderr
@@ -196,10 +196,10 @@ def test_what_goes_wrong_at_start_says_what_to_do(farm, tmp_path):
     wrong = run(*common, "--broker", farm.redis.url, "--server", farm.studio.url, "--token", "x" * 20)
     assert wrong.returncode == 18 and "refused this worker's token" in wrong.stderr, wrong.stderr
     no_broker = run(*common, "--broker", dead, "--server", farm.studio.url, "--token", TOKEN)
-    assert no_broker.returncode == 20 and "cannot reach the broker" in no_broker.stderr, no_broker.stderr
+    assert no_broker.returncode == 27 and "cannot reach the broker" in no_broker.stderr, no_broker.stderr
     no_studio = run(*common, "--broker", farm.redis.url, "--server", f"http://127.0.0.1:{free_port()}",
                     "--token", TOKEN, env={"SAYSO_PATIENCE": "1"})
-    assert no_studio.returncode == 21 and "cannot reach the studio" in no_studio.stderr, no_studio.stderr
+    assert no_studio.returncode == 28 and "cannot reach the studio" in no_studio.stderr, no_studio.stderr
     assert "--server" in no_studio.stderr
     unauthorized = httpx.post(f"{farm.studio.url}/api/work/hello", json={"name": "x"}, timeout=10)
     assert unauthorized.status_code == 401 and unauthorized.json()["error"]["code"] == "access"
