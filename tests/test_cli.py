@@ -165,7 +165,13 @@ def test_progress_bar_on_a_terminal_and_ctrl_c_leaves_nothing(tmp_path, photos):
             break
     assert b"render [" in seen  # the bar is drawn while frames render
     os.kill(pid, signal.SIGINT)
-    _, status = os.waitpid(pid, 0)
+    deadline = time.monotonic() + 30  # cancelling takes well under a second
+    while (ended := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    status = ended[1]
+    if ended[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("sayso did not stop within 30 s of Ctrl-C")
     rest = b""
     try:
         while True:
@@ -178,3 +184,35 @@ def test_progress_bar_on_a_terminal_and_ctrl_c_leaves_nothing(tmp_path, photos):
     assert os.waitstatus_to_exitcode(status) == 130
     assert b"cancelled" in rest
     assert list(tmp_path.iterdir()) == []  # no video, no partial file
+
+
+def test_voices_lists_every_voice_and_writes_a_sample(tmp_path):
+    listed = run("voices", "--json")
+    assert listed.returncode == 0, listed.stderr
+    voices = {v["name"]: v for v in json.loads(listed.stdout)}
+    assert set(voices) >= {"joe", "kumo", "alpha", "nezumi", "gongitsune", "tebukuro"}
+    assert {v["gender"] for v in voices.values()} == {"male", "female"}
+    assert all(set(v["languages"]) == {"en", "de", "fr"} for v in voices.values() if v["name"] != "joe")
+    text = run("voices")
+    assert text.returncode == 0 and "alpha" in text.stdout and "Je t'aimerai toujours" in text.stdout
+    wav = tmp_path / "k.wav"
+    made = run("voices", "--sample", "kumo", "--language", "de", "-o", str(wav))
+    assert made.returncode == 0, made.stderr
+    assert wav.read_bytes()[:4] == b"RIFF" and wav.stat().st_size > 24000 * 2  # over a second of 16-bit audio
+    refused = run("voices", "--sample", "joe", "--language", "fr", "-o", str(tmp_path / "j.wav"))
+    assert refused.returncode == 2 and "English only" in one_line_error(refused)
+    assert not (tmp_path / "j.wav").exists() and not list(tmp_path.glob(".*"))
+
+
+def test_a_french_line_is_spoken_in_french_by_a_female_voice(tmp_path, photos):
+    out = tmp_path / "fr.mp4"
+    proc = run("make", str(photos / "skimage_astronaut.png"), "Elle sourit et dit « Je t'aimerai toujours ».",
+               "-v", "--size", "480p", "--captions", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "voice: female (" in proc.stderr and "language: French" in proc.stderr
+    assert "Je t'aimerai toujours" in out.with_suffix(".vtt").read_text(encoding="utf-8")
+    assert "Je t'aimerai toujours" in out.with_suffix(".srt").read_text(encoding="utf-8")
+    wrong = run("make", str(photos / "skimage_astronaut.png"), "Elle dit « Bonjour ».", "--voice", "joe",
+                "-o", str(tmp_path / "joe.mp4"))
+    assert wrong.returncode == 2 and "English only" in one_line_error(wrong)
+    assert not (tmp_path / "joe.mp4").exists()

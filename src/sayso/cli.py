@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .errors import BadOptionError, SaysoError
 from .plan import ASPECTS, CAMERA_MOVES, EXPRESSIONS, FPS_CHOICES, SCENES, SIZES, VOICES
+from .speech.voices import LANGUAGES
 
 EXIT_INTERRUPTED = 130
 
@@ -31,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="direction with the line to speak in quotes, e.g. \"She smiles and says 'Hello.'\"")
     make.add_argument("-o", "--output", help="the MP4 to write (default: PHOTO-NAME.mp4 here)")
     make.add_argument("--voice", choices=VOICES, help="voice (default: from she/he in the prompt, else male)")
+    make.add_argument("--audio", metavar="FILE",
+                      help="your own recording (WAV, MP3, M4A, OGG, FLAC) instead of a voice: the lips follow it")
+    make.add_argument("--say", metavar="TEXT",
+                      help="with --audio: the words said in it (better closures, captions; default: the prompt's quote)")
     make.add_argument("--expression", metavar="TEXT",
                       help=f"expression timeline, e.g. 'angry', 'smile then sad', 'angry from 1.5s' "
                            f"({', '.join(EXPRESSIONS)}; default: from the prompt)")
@@ -45,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     make.add_argument("--aspect", choices=ASPECTS, help="frame shape, cropped around the face (default: the photo's)")
     make.add_argument("--fps", type=int, choices=FPS_CHOICES, help="frames per second (default 24)")
     make.add_argument("--seed", type=int, help="seed for blinks, glances and sway; same seed, same frames (default 0)")
-    make.add_argument("--captions", action="store_true", help="also write WebVTT captions beside the video")
+    make.add_argument("--captions", action="store_true", help="also write captions beside the video (WebVTT and SRT)")
     out = make.add_mutually_exclusive_group()
     out.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     out.add_argument("-v", "--verbose", action="store_true", help="say what was understood, ignored and how long each stage took")
@@ -58,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     remix.add_argument("-o", "--output", help="the MP4 to write (default: VIDEO-remix.mp4 here)")
     remix.add_argument("--say", metavar="TEXT", help="new words to speak")
     remix.add_argument("--voice", choices=VOICES, help="another voice")
+    remix.add_argument("--audio", metavar="FILE", help="a new recording to hear (with --say: its words)")
     remix.add_argument("--expression", metavar="TEXT", help="a new expression timeline, e.g. 'angry from 1.5s'")
     remix.add_argument("--scene", metavar="A,B", type=_names, help="new scene effects ('none' for none)")
     remix.add_argument("--camera", choices=CAMERA_MOVES, help="a new camera move")
@@ -69,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     labels = remix.add_mutually_exclusive_group()
     labels.add_argument("--no-label", dest="label", action="store_false", default=None, help="drop the visible mark")
     labels.add_argument("--label", dest="label", action="store_true", help="put the visible mark back")
-    remix.add_argument("--captions", action="store_true", help="also write WebVTT captions")
+    remix.add_argument("--captions", action="store_true", help="also write captions (WebVTT and SRT)")
     rout = remix.add_mutually_exclusive_group()
     rout.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     rout.add_argument("-v", "--verbose", action="store_true", help="say how long each stage took")
@@ -105,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--server", metavar="URL", help="the studio (default http://127.0.0.1:8000, or SAYSO_SERVER)")
     status.add_argument("--token", help="the studio's access token, for its workers and queue (or SAYSO_TOKEN)")
     status.add_argument("--json", action="store_true", help="as JSON")
+
+    voices = sub.add_parser("voices", help="the voices, their languages and a sample line each")
+    voices.add_argument("--json", action="store_true", help="as JSON")
+    voices.add_argument("--sample", metavar="NAME", help="write NAME saying its sample line to a WAV file")
+    voices.add_argument("--language", choices=LANGUAGES, help="the sample's language (default: the voice's first)")
+    voices.add_argument("-o", "--output", metavar="FILE.wav", help="where the sample goes (default: NAME-LANG.wav)")
 
     plan = sub.add_parser("plan", help="print the plan a prompt makes, as JSON (edit it, then: make --plan)")
     plan.add_argument("prompt")
@@ -158,17 +170,23 @@ class _ProgressBar:
 
 def _make(args: argparse.Namespace) -> int:
     from .pipeline import direct, make
+    from .speech.voices import LANGUAGE_NAMES, resolve
 
     output = args.output or f"{Path(args.photo).stem}.mp4"
     if args.plan and args.prompt:
         raise BadOptionError("give a prompt or --plan, not both")
+    if args.audio and args.voice:
+        raise BadOptionError("--voice and --audio both say who speaks: give one of them")
     options = dict(voice=args.voice, expression=args.expression, camera=args.camera, scene=args.scene,
                    ambience=not args.no_ambience, duration=args.duration, size=args.size, aspect=args.aspect,
                    fps=args.fps, seed=args.seed)
     the_plan = direct(args.prompt, plan=_read_plan(args.plan) if args.plan else None, **options)
     if args.verbose:
         print(f"line: {the_plan.line!r}" if the_plan.line else "line: none (a silent clip)", file=sys.stderr)
-        print(f"voice: {the_plan.voice}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
+        speaker = resolve(the_plan.voice, the_plan.language).name
+        voice = the_plan.voice if speaker == the_plan.voice else f"{the_plan.voice} ({speaker})"
+        voice = f"your recording {Path(args.audio).name}" if args.audio else voice
+        print(f"voice: {voice}, language: {LANGUAGE_NAMES[the_plan.language]}, expressions: {', '.join(c.what for c in the_plan.expressions) or 'neutral'}, "
               f"camera: {the_plan.camera.move}, scene: {', '.join(the_plan.scene) or 'none'}, "
               f"ambience: {', '.join(the_plan.ambience) or 'none'}", file=sys.stderr)
         if the_plan.ignored:
@@ -176,7 +194,7 @@ def _make(args: argparse.Namespace) -> int:
     bar = _ProgressBar(not args.quiet and not args.json)
     try:
         result = make(args.photo, output=output, face=args.face, captions=args.captions, plan=the_plan,
-                      label=not args.no_label, on_progress=bar)
+                      label=not args.no_label, audio=args.audio, say=args.say, on_progress=bar)
     finally:
         bar.close()
     return _report(args, result)
@@ -190,6 +208,9 @@ def _report(args: argparse.Namespace, result) -> int:
         print(f"wrote {result.video}{extra} ({result.width}x{result.height}, {result.duration:.2f} s, "
               f"{result.elapsed:.1f} s to make)")
     if args.verbose:
+        if result.plan.recording:
+            print(f"heard: your recording {result.plan.recording[:12]}, words: {result.plan.line or 'none given'}",
+                  file=sys.stderr)
         print(f"faces found: {result.faces_found}", file=sys.stderr)
         print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()), file=sys.stderr)
     return 0
@@ -204,7 +225,7 @@ def _remix(args: argparse.Namespace) -> int:
         result = remix(args.video, output, say=args.say, voice=args.voice, expression=args.expression,
                        scene=args.scene, camera=args.camera, size=args.size, aspect=args.aspect, seed=args.seed,
                        duration=args.duration, ambience=False if args.no_ambience else None, label=args.label,
-                       captions=args.captions, on_progress=bar)
+                       captions=args.captions, audio=args.audio, on_progress=bar)
     finally:
         bar.close()
     return _report(args, result)
@@ -275,6 +296,33 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voices(args: argparse.Namespace) -> int:
+    from .speech.voices import LANGUAGE_NAMES, SAMPLES
+    from .speech.voices import VOICES as ALL
+
+    if args.sample:
+        from .pipeline import write_bytes_atomically
+        from .speech import sample, wav_bytes
+
+        spoken = sample(args.sample, args.language)
+        target = Path(args.output or f"{spoken.voice}-{spoken.language}.wav")
+        write_bytes_atomically(target, wav_bytes(spoken))
+        print(f"wrote {target} ({spoken.voice}, {LANGUAGE_NAMES[spoken.language]}, "
+              f"{spoken.num_samples / spoken.sample_rate:.1f} s): {spoken.text}")
+        return 0
+    if args.json:
+        print(json.dumps([{"name": v.name, "gender": v.gender, "languages": list(v.languages), "engine": v.engine,
+                           "real_time": round(1 / v.rtf), "about": v.about} for v in ALL], indent=2))
+        return 0
+    for v in ALL:
+        langs = ", ".join(v.languages)
+        print(f"{v.name:<11} {v.gender:<7} {langs:<11} {round(1 / v.rtf):>3}x real time  {v.about}")
+    print("\nmale and female pick that gender's voice for the line's language; --voice NAME picks one.")
+    print("their sample lines: " + "  ".join(f"[{k}] {line}" for k, line in SAMPLES.items()))
+    print("hear one: sayso voices --sample NAME [--language de]")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .studio.serve import serve
 
@@ -299,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
-                "plan": _plan, "serve": _serve, "worker": _worker, "status": _status}[args.command](args)
+                "plan": _plan, "voices": _voices, "serve": _serve, "worker": _worker,
+                "status": _status}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

@@ -128,6 +128,24 @@ class WorkerLostError(SaysoError, RuntimeError):
     exit_code = 19
 
 
+class BadAudioError(SaysoError, ValueError):
+    """The recording is not a sound file sayso can decode, or has no sound track."""
+
+    exit_code = 24
+
+
+class NoSpeechError(SaysoError, ValueError):
+    """The recording holds no speech: silence or noise only."""
+
+    exit_code = 25
+
+
+class AudioTooLongError(SaysoError, ValueError):
+    """The recording is longer than a clip may be."""
+
+    exit_code = 26
+
+
 class BrokerError(SaysoError, ConnectionError):
     """The job broker (Redis) cannot be reached, or is not a broker sayso can use."""
 

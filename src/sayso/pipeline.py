@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .errors import BadOptionError, InputNotFoundError, OutputError, ProvenanceError
 from .library import Library, Recipe, file_hash, versions
 from .plan import Camera, Line, Plan, plan as read_prompt, timeline
-from .plan.words import ambience_for
+from .plan.words import ambience_for, line_language
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,9 +84,14 @@ def sidecar_path(video: Path) -> Path:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """All of data at path, or nothing there (a partial file is removed)."""
     tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as error:
         tmp.unlink(missing_ok=True)
@@ -120,11 +125,14 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
          seed: int | None = None, expression: str | None = None, camera: str | None = None,
          scene: tuple[str, ...] | None = None, ambience: bool = True, captions: bool = False,
          label: bool = True, plan: Plan | None = None, parent: Parent | None = None,
+         audio: str | os.PathLike | None = None, say: str | None = None,
          on_progress: ProgressHook | None = None, should_stop: CancelHook | None = None,
          on_frame: FrameHook | None = None) -> MakeResult:
     """Render a talking video of the face in photo saying the quoted line of prompt.
 
-    Options left None keep what the prompt (or a given plan) says; see direct(). Every
+    audio: the person's own recording, heard instead of a voice (the lips follow it);
+    say: its transcript (else the prompt's quoted line), which aligns the lips' closures
+    and the captions. Options left None keep what the prompt (or a given plan) says; see direct(). Every
     video gets the invisible watermark and a signed C2PA manifest, the visible label
     unless label=False, a recipe beside it and an entry in the library. Raises a
     SaysoError subclass for every problem a user can cause; nothing is left at output
@@ -151,6 +159,9 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
                       ambience=ambience, duration=duration, size=size, aspect=aspect, fps=fps, seed=seed)
     if face is not None and face < 1:
         raise BadOptionError(f"--face {face} is out of range: faces are numbered from 1, left to right")
+    if audio is not None and voice is not None:
+        raise BadOptionError("--voice and --audio both say who speaks: give one of them")
+    the_plan, heard = _recording(the_plan, audio, say)
     clip_fps = Fraction(the_plan.fps)
     lap("plan")
 
@@ -158,7 +169,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     #    voice) while the photo is analysed and the layers prepared: neither needs the other.
     speaking = ThreadPoolExecutor(1, thread_name_prefix="sayso-speech")
     try:
-        spoken_later = speaking.submit(_timed, _speak, the_plan)
+        spoken_later = speaking.submit(_timed, _speak, the_plan, heard)
 
         # 2. The photo and its face (analysed once per photo and face choice).
         progress("face", 0, 1)
@@ -196,7 +207,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
         Watermarker(framing.width, framing.height, recipe.payload, spare=render.face_box(stage))]
     lap("marks")
     bed = ambience_stage.synthesize(the_plan.ambience, total, rate, the_plan.seed) if the_plan.ambience else None
-    audio = mix(spoken, offset, total, bed=bed)
+    sound = mix(spoken, offset, total, bed=bed)
     lap("ambience")
 
     # 6. Render, mark and encode (the writer encodes on its own thread) into a hidden
@@ -204,7 +215,7 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     unsigned = target.with_name(f".{target.name}.unsigned-{os.getpid()}.mp4")
     try:
         with encode.VideoWriter(unsigned, framing.width, framing.height, clip_fps, rate) as writer:
-            writer.write_audio(audio)
+            writer.write_audio(sound)
             for i, frame in enumerate(render.render(stage, performance, should_stop)):
                 lap("render")
                 for mark in marks:
@@ -228,13 +239,16 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     write_text_atomically(sidecar, json.dumps({"id": recipe.id, **recipe.to_dict()}, indent=2, ensure_ascii=False))
     library = Library()
     library.keep_photo(photo, photo_sha)
+    if audio is not None:
+        library.keep_recording(audio, the_plan.recording)
     library.add(recipe, target)
     vtt = None
     if captions and spoken.words:
-        from .speech import webvtt
+        from .speech import srt, webvtt
 
         vtt = _captions_path(target)
         write_text_atomically(vtt, webvtt(spoken, offset))
+        write_text_atomically(vtt.with_suffix(".srt"), srt(spoken, offset))  # the same cues, for editors
     lap("library")
     progress("sign", 1, 1)
     return MakeResult(target, vtt, the_plan, framing.width, framing.height, clip_fps, num_frames,
@@ -259,20 +273,63 @@ def _analyze(image, photo_sha: str, face: int | None):
     return rig
 
 
-def _speak(the_plan: Plan):
+def _recording(the_plan: Plan, audio, say: str | None) -> "tuple[Plan, np.ndarray | None]":
+    """The plan with the person's recording (its hash, its transcript as the line and the
+    transcript's language) and the recording's samples; (the_plan, None) without one."""
+    from .speech import recording
+
+    if audio is None and the_plan.recording is None:
+        if say is not None:
+            raise BadOptionError("--say goes with --audio (the words of the recording): to have a voice speak, "
+                                 "quote the line in the prompt")
+        return the_plan, None
+    if audio is None:  # a remix keeps the recording that made its parent
+        kept = Library().recording_path(the_plan.recording)
+        if not kept.is_file():
+            raise InputNotFoundError("the recording that made this video is not in your library: "
+                                     "give it again with --audio")
+        return the_plan, recording.load(kept)
+    samples = recording.load(audio)
+    transcript = (say if say is not None else the_plan.line or "").strip()
+    if say is not None and not transcript:
+        raise BadOptionError("--say needs the words said in the recording (or leave it out)")
+    language = (line_language([transcript]) or the_plan.language) if transcript else the_plan.language
+    lines = (Line(transcript, the_plan.voice),) if transcript else ()
+    return replace(the_plan, recording=file_hash(audio), lines=lines, language=language).with_options(), samples
+
+
+def _speak(the_plan: Plan, heard: "np.ndarray | None" = None):
     from . import speech as speech_stage
     from .library import cache
 
+    if the_plan.recording is not None:
+        return _hear(the_plan, heard)
     if not the_plan.lines:
         return speech_stage.Speech.silence(0)
     parts = []
     for line in the_plan.lines:
-        spoken = cache.speech(line.text.strip(), line.voice)
+        # "male"/"female" become that gender's voice in the plan's language; a name stays.
+        voice = speech_stage.resolve(line.voice, the_plan.language).name
+        spoken = cache.speech(line.text.strip(), voice, the_plan.language)
         if spoken is None:
-            spoken = speech_stage.synthesize(line.text, line.voice)
+            spoken = speech_stage.synthesize(line.text, voice, the_plan.language)
             cache.keep_speech(spoken)
         parts.append(spoken)
     return speech_stage.Speech.join(parts, int(LINE_PAUSE * parts[0].sample_rate))
+
+
+def _hear(the_plan: Plan, heard: "np.ndarray"):
+    """The recording as Speech, its transcript aligned (once per recording and transcript)."""
+    from .library import cache
+    from .speech import recording
+
+    key = f"recording-{the_plan.recording}"
+    transcript = the_plan.line or ""
+    spoken = cache.speech(transcript, key, the_plan.language)
+    if spoken is None:
+        spoken = recording.as_speech(heard, transcript, the_plan.language)
+        cache.keep_speech(spoken, voice=key)
+    return spoken
 
 
 def _seconds(the_plan: Plan, spoken, offset: int) -> float:
@@ -337,11 +394,13 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
           voice: str | None = None, expression: str | None = None, scene: tuple[str, ...] | None = None,
           camera: str | None = None, size: str | None = None, aspect: str | None = None,
           seed: int | None = None, duration: float | None = None, ambience: bool | None = None,
-          label: bool | None = None, captions: bool = False, on_progress: ProgressHook | None = None,
-          should_stop: CancelHook | None = None, on_frame: FrameHook | None = None) -> MakeResult:
+          label: bool | None = None, captions: bool = False, audio: str | os.PathLike | None = None,
+          on_progress: ProgressHook | None = None, should_stop: CancelHook | None = None,
+          on_frame: FrameHook | None = None) -> MakeResult:
     """A new video from one sayso made, with these changes; what did not change (the
     face analysis, the speech of unchanged words) is reused. The new one records its
-    parent in its recipe, its manifest and the library."""
+    parent in its recipe, its manifest and the library. audio: a new recording to hear
+    (say: its transcript); say alone: new words for a voice, in place of a recording."""
     video = Path(video)
     recipe = find_recipe(video)
     photo = Library().photo_path(recipe.photo)
@@ -350,10 +409,18 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
                                  "make the video again from the photo")
     base = Plan.from_dict(recipe.plan)
     changes: dict = {}
-    if say is not None:
+    if audio is not None or (voice is not None and base.recording is not None):
+        changes.update(recording=None, lines=())  # a new recording, or a voice in place of the old one
+        if audio is None:
+            changes["lines"] = (Line(base.line, base.voice),) if base.line else ()
+        if duration is None:
+            changes["duration"] = None
+    if say is not None and audio is None:
         if not say.strip():
             raise BadOptionError("--say needs words to speak")
         changes["lines"] = (Line(say.strip(), base.voice),)  # make() applies a new voice
+        changes["language"] = line_language([say]) or base.language  # French words, a French voice
+        changes["recording"] = None  # a voice speaks the new words
         if duration is None:
             changes["duration"] = None  # the new words set the length
     if scene is not None:
@@ -363,6 +430,7 @@ def remix(video: str | os.PathLike, output: str | os.PathLike, *, say: str | Non
     new_plan = replace(base, **changes) if changes else base
     return make(photo, output=output, plan=new_plan, voice=voice, expression=expression, scene=scene, camera=camera,
                 size=size, aspect=aspect, seed=seed, duration=duration, face=recipe.face,
-                label=recipe.label if label is None else label, captions=captions,
+                label=recipe.label if label is None else label, captions=captions, audio=audio,
+                say=say if audio is not None else None,
                 parent=Parent(recipe, video.resolve()), on_progress=on_progress, should_stop=should_stop,
                 on_frame=on_frame)

@@ -41,17 +41,18 @@ def test_entries_newest_first_with_lineage_and_kept_photos(tmp_path, photos):
 
 
 def test_speech_and_faces_come_back_from_the_cache_unchanged(photos):
-    spoken = synthesize("Cache me if you can.", "male")
+    spoken = synthesize("Cache me if you can.", "joe")
     cache.keep_speech(spoken)
-    back = cache.speech("Cache me if you can.", "male")
+    back = cache.speech("Cache me if you can.", "joe")
     assert back is not None and np.array_equal(back.samples, spoken.samples)
     assert back.phonemes == spoken.phonemes and back.words == spoken.words
-    assert cache.speech("Cache me if you can.", "female") is None
+    assert cache.speech("Cache me if you can.", "alpha") is None
+    assert cache.speech("Cache me if you can.", "joe", "de") is None
 
 
 def test_a_damaged_cache_entry_is_a_miss(photos):
-    spoken = synthesize("Broken cache.", "male")
+    spoken = synthesize("Broken cache.", "joe")
     cache.keep_speech(spoken)
     for path in (cache._folder()).glob("speech-*.npz"):
         path.write_bytes(b"not an npz")
-    assert cache.speech("Broken cache.", "male") is None
+    assert cache.speech("Broken cache.", "joe") is None

@@ -166,3 +166,24 @@ def test_handheld_wanders_smoothly(speech):
     cam = perform(Plan(camera=Camera(handheld=True)), speech, 0, 240, FPS).camera
     assert 0.002 < np.abs(cam[:, 1]).max() < 0.02
     assert np.abs(np.diff(cam[:, 1:], 2, axis=0)).max() < 0.0005  # no shake from frame to frame
+
+
+@pytest.mark.parametrize("voice, language, line", [
+    ("joe", "en", "Good girls go to big gatherings; the judge measured the thing."),
+    ("kumo", "de", "Grüße aus München: Ich möchte gern zwölf Äpfel, bitte, und Pfeffer."),
+    ("kumo", "fr", "Bonjour, une fleur bleue, un vin blanc et du pain; c'est lui, la gagnante."),
+])
+def test_every_sound_the_voices_make_has_a_mouth_shape(voice, language, line):
+    """No spoken sound falls to the rest shape (a shut mouth): espeak writes g as ɡ
+    (U+0261), German and French bring ç ʁ y ø œ and nasal vowels."""
+    from sayso.motion.visemes import shape_of
+    from sayso.speech import synthesize
+
+    spoken = synthesize(line, voice, language)
+    rest = (0.0, 0.0, 0.0, 0.0, 0.0)
+    silent = {p.phoneme for p in spoken.phonemes if not p.phoneme.strip(" ,.;:!?—…-")}
+    shut = {p.phoneme for p in spoken.phonemes if p.phoneme not in silent and shape_of(p.phoneme) == rest}
+    assert not shut, shut
+    assert shape_of("ɡ") == shape_of("g") and shape_of("ɡ")[0] >= 0.3  # the jaw stays open on /ɡ/
+    rounded = [shape_of(v)[2] for v in ("y", "ø", "œ", "ʏ") if v in {p.phoneme.strip("ˈˌː") for p in spoken.phonemes}]
+    assert all(r >= 0.5 for r in rounded)  # ü, eu, u are rounded, not spread

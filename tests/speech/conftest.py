@@ -1,4 +1,4 @@
-"""Speech tests share one cache of synthesised lines: piper runs once per line and voice."""
+"""Speech tests share one cache of synthesised lines: each voice speaks a line once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sayso.speech import Speech, synthesize
 
 
 @functools.lru_cache(maxsize=None)
-def _speak(text: str, voice: str) -> Speech:
-    return synthesize(text, voice)
+def _speak(text: str, voice: str, language: str = "en") -> Speech:
+    return synthesize(text, voice, language)
 
 
 @pytest.fixture(scope="session")

@@ -85,3 +85,23 @@ def test_markup_characters_are_escaped_and_times_are_exact():
 
 def test_silence_gives_an_empty_document():
     assert webvtt(Speech.silence(RATE)).strip() == "WEBVTT"
+
+
+def test_srt_has_the_same_cues_numbered_with_decimal_commas(speak):
+    from sayso.speech import srt
+
+    s = speak("Hello there. How are you today? I am fine, thanks.", "male")
+    vtt_cues = parse(webvtt(s, offset=1234))
+    blocks = srt(s, offset=1234).strip("\n").split("\n\n")
+    assert len(blocks) == len(vtt_cues)
+    for number, (block, (start, end, text)) in enumerate(zip(blocks, vtt_cues), 1):
+        index, timing, *lines = block.split("\n")
+        assert index == str(number) and lines == text
+        match = re.match(r"^(\d{2}):(\d{2}):(\d{2}),(\d{3}) --> (\d{2}):(\d{2}):(\d{2}),(\d{3})$", timing)
+        assert match and abs(seconds(match, 1) - start) < 1e-9 and abs(seconds(match, 5) - end) < 1e-9
+
+
+def test_captions_of_a_french_line_keep_its_words_and_break_at_its_sentences(speak):
+    s = speak("Bonjour ! Je t'aimerai toujours, quoi qu'il arrive.", "alpha", "fr")
+    cues = parse(webvtt(s))
+    assert [" ".join(c[2]) for c in cues] == ["Bonjour !", "Je t'aimerai toujours, quoi qu'il arrive."]

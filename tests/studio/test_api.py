@@ -151,9 +151,25 @@ def test_the_plan_shows_what_sayso_understood(client):
                                                        "Blorp the zibble."}).json()["summary"]
     assert annoyed["voice"] == "male" and "angry" in [e["what"] for e in annoyed["expressions"]]
     assert [g["what"] for g in annoyed["gestures"]] == ["eye-roll"] and "zibble" in " ".join(annoyed["ignored"])
+    assert summary["speaker"] == "alpha" and summary["language"] == "en"
+    french = client.post("/api/plan", json={"prompt": "Elle sourit et dit « Je t'aimerai toujours »."}).json()["summary"]
+    assert (french["language"], french["voice"]) == ("fr", "female") and french["speaker"] != "joe"
     options = client.post("/api/plan", json={"prompt": prompt, "voice": "male", "scene": [], "camera": "static"}).json()
     assert options["summary"]["voice"] == "male" and options["summary"]["scene"] == []
     assert options["summary"]["camera"] == "static"
+
+
+def test_the_voices_are_listed_with_a_sample_to_hear(client):
+    voices = {v["name"]: v for v in client.get("/api/voices").json()}
+    assert {"joe", "kumo", "alpha", "nezumi"} <= set(voices) and voices["joe"]["languages"] == ["en"]
+    url = voices["nezumi"]["samples"]["fr"]
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"] == "audio/wav"
+    assert first.content[:4] == b"RIFF" and len(first.content) > 48000  # over a second at 24 kHz, 16 bits
+    assert client.get(url).content == first.content  # made once, then kept
+    error_of(client.get("/api/voices/joe/sample.wav", params={"language": "fr"}), 422, field="voice")
+    error_of(client.get("/api/voices/robot/sample.wav"), 404, "not_found")
+    error_of(client.post("/api/plan", json={"prompt": "Il dit « Bonjour ».", "voice": "joe"}), 422, field="voice")
 
 
 def test_bad_plans_and_options_are_refused_naming_the_field(client, photos):
@@ -213,6 +229,8 @@ def test_make_streams_progress_then_plays_with_the_face(made, photos):
     assert ranged.status_code == 206 and len(ranged.content) == 100  # a player can seek
     vtt = client.get(video["captions_url"])
     assert vtt.text.startswith("WEBVTT") and "Hello" in vtt.text
+    srt = client.get(video["captions_url"].replace(".vtt", ".srt"))
+    assert srt.status_code == 200 and srt.text.startswith("1\n00:00:") and "Hello" in srt.text
     recipe = client.get(video["recipe_url"]).json()
     assert recipe["id"] == video["recipe"] and recipe["plan"]["lines"][0]["text"] == "Hello there, I am sayso."
     download = client.get(video["video_url"], params={"download": 1})

@@ -340,8 +340,8 @@ def test_make_remix_share_and_verify(any_studio, open_browser, screens, tmp_path
     assert text_of(d, "#video-state") == "done"
     downloads = {a.get_attribute("data-download"): a.get_attribute("href")
                  for a in d.find_elements(By.CSS_SELECTOR, "#downloads a")}
-    assert set(downloads) == {"mp4", "captions", "recipe"}, downloads
-    assert "download=1" in downloads["mp4"]
+    assert set(downloads) == {"mp4", "captions", "srt", "recipe"}, downloads
+    assert "download=1" in downloads["mp4"] and downloads["srt"].endswith(".srt")
     text_shows(d, "#details-list [data-plan=line]", "Hello there, I am sayso.")
     screens.shot(d, "video")
 

@@ -69,6 +69,10 @@ class Media:
     def preview(self, job_id: str) -> Path:
         return self.job_dir(job_id) / "preview.jpg"
 
+    def voice_sample(self, voice: str, language: str) -> Path:
+        """A voice's sample line, made once (names come from the voice table, never a user)."""
+        return self.root / "voices" / f"{voice}-{language}.wav"
+
     def clear_partials(self, job_id: str) -> None:
         """Remove the hidden partial files a killed render left (a whole file is never hidden)."""
         folder = self.job_dir(job_id)

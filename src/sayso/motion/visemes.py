@@ -1,6 +1,7 @@
 """Phonemes -> mouth-shape trajectories.
 
-Each phoneme (espeak-ng IPA, as piper writes it) has a target mouth shape: jaw drop,
+Each phoneme (espeak-ng IPA, as piper and the Kokoro voices get it, for English, German
+and French) has a target mouth shape: jaw drop,
 lip spread, lip rounding, lip press and lower-lip tuck. Targets are laid on a
 control-rate timeline, blended by a short smoothing (coarticulation: shapes flow into
 each other and anticipate the next sound), and the lip closure of m/b/p is then
@@ -20,6 +21,9 @@ _REST = (0.0, 0.0, 0.0, 0.0, 0.0)
 _SHAPES: dict[str, tuple[float, float, float, float, float]] = {}
 
 
+RECORDED_JAW = 0.8  # the jaw target of a recording with no transcript: a mid vowel
+
+
 def _define(symbols: str, shape: tuple[float, float, float, float, float]) -> None:
     for s in symbols.split():
         _SHAPES[s] = shape
@@ -31,7 +35,11 @@ _define("ɛ e eː ɛː", (0.6, 0.45, 0.0, 0.0, 0.0))
 _define("ə ɜ ɜː ᵻ", (0.45, 0.1, 0.0, 0.0, 0.0))
 _define("ɚ ɝ", (0.4, 0.0, 0.35, 0.0, 0.0))
 _define("ɪ ɨ", (0.35, 0.55, 0.0, 0.0, 0.0))
-_define("i iː y", (0.25, 0.85, 0.0, 0.0, 0.0))
+_define("i iː", (0.25, 0.85, 0.0, 0.0, 0.0))
+_define("y yː ʏ", (0.25, 0.0, 0.9, 0.0, 0.0))  # German ü, French u: rounded front vowels
+_define("ø øː", (0.4, 0.0, 0.8, 0.0, 0.0))
+_define("œ œː", (0.55, 0.0, 0.6, 0.0, 0.0))
+_define("ɥ", (0.15, 0.0, 0.9, 0.0, 0.0))
 _define("ɔ ɔː o oː", (0.7, 0.0, 0.7, 0.0, 0.0))
 _define("ʊ", (0.35, 0.0, 0.75, 0.0, 0.0))
 _define("u uː", (0.25, 0.0, 1.0, 0.0, 0.0))
@@ -39,10 +47,11 @@ _define("w", (0.1, 0.0, 1.0, 0.0, 0.0))
 _define("p b m", (0.0, 0.0, 0.0, 1.0, 0.0))
 _define("f v", (0.12, 0.1, 0.0, 0.0, 1.0))
 _define("θ ð", (0.22, 0.2, 0.0, 0.0, 0.0))
-_define("t d n l ɾ ɫ", (0.25, 0.2, 0.0, 0.0, 0.0))
+_define("t d n l ɾ ɫ ɲ ʎ", (0.25, 0.2, 0.0, 0.0, 0.0))
 _define("s z", (0.12, 0.45, 0.0, 0.0, 0.0))
-_define("ʃ ʒ tʃ dʒ", (0.2, 0.0, 0.6, 0.0, 0.0))
-_define("k g ŋ x", (0.35, 0.1, 0.0, 0.0, 0.0))
+_define("ʃ ʒ tʃ dʒ ʧ ʤ", (0.2, 0.0, 0.6, 0.0, 0.0))
+_define("k g ɡ ŋ x ɣ ç ɕ", (0.35, 0.1, 0.0, 0.0, 0.0))  # ɡ (U+0261) is how espeak writes g
+_define("ʁ ʀ χ", (0.3, 0.05, 0.15, 0.0, 0.0))  # uvular r (French, German)
 _define("ɹ r", (0.25, 0.0, 0.45, 0.0, 0.0))
 _define("j", (0.25, 0.6, 0.0, 0.0, 0.0))
 _define("h", (0.35, 0.0, 0.0, 0.0, 0.0))
@@ -70,12 +79,15 @@ def _gauss(x: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int,
-                total: int, loudness: np.ndarray | None = None) -> np.ndarray:
+                total: int, loudness: np.ndarray | None = None, recorded: bool = False) -> np.ndarray:
     """(ceil(total / sample_rate * RATE), 5) float32 mouth channels at RATE.
 
     offset: where speech starts in the output timeline, in audio samples.
     loudness: optional (m,) envelope in [0, 1] at RATE over the whole timeline; a
         louder syllable opens the jaw a little further.
+    recorded: the speech is a person's recording, its phonemes only aligned: the jaw
+        follows the loudness itself, shaped by the phonemes' targets (envelope x (0.55 +
+        0.45 x target)); with no phonemes at all, by the loudness alone.
     """
     n = int(np.ceil(total / sample_rate * RATE)) + 1
     track = np.zeros((n, 5), np.float32)
@@ -93,7 +105,12 @@ def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int
     # coarticulation: ~35 ms blend; the jaw moves a little slower than the lips
     smooth = _gauss(track, 0.035 * RATE)
     smooth[:, 0] = _gauss(track[:, :1], 0.045 * RATE)[:, 0]
-    if loudness is not None:
+    if loudness is not None and recorded:
+        level = np.zeros(n, np.float32)
+        level[: min(n, len(loudness))] = np.clip(loudness[:n], 0, 1)
+        target = smooth[:, 0] if phonemes else np.full(n, RECORDED_JAW, np.float32)
+        smooth[:, 0] = level * (0.55 + 0.45 * target)
+    elif loudness is not None:
         gain = 0.7 + 0.45 * np.clip(loudness[:n], 0, 1)
         smooth[: len(gain), 0] *= gain
     # Lips must meet for m, b, p however short: a narrow closure weight that reaches 1

@@ -10,12 +10,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from ..errors import BadOptionError
+from ..speech import voices as _voices
 
 MAX_PROMPT_CHARS = 2000
 SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
 ASPECTS = ("auto", "1:1", "16:9", "9:16", "4:3", "3:4")
 FPS_CHOICES = (24, 25, 30)
-VOICES = ("male", "female")
+VOICES = _voices.choices()  # male, female (that gender's default for the language) or a voice's name
 EXPRESSIONS = ("neutral", "smile", "tender", "sad", "angry", "surprised", "disgusted", "laughing")
 GAZES = ("camera", "away", "down", "up", "left", "right", "around")
 GESTURES = ("nod", "shake", "tilt", "eye-roll")
@@ -28,7 +29,7 @@ DEFAULT_STRENGTH = 0.7
 
 @dataclass(frozen=True)
 class Line:
-    """Words to speak, in a voice."""
+    """Words to speak, in a voice: "male"/"female" or a voice's name (`sayso voices`)."""
 
     text: str
     voice: str = "male"
@@ -82,8 +83,10 @@ class Plan:
     aspect: str = "auto"
     fps: int = 24
     seed: int = 0
-    language: str = "en"  # the prompt's language, as far as its direction words tell
+    language: str = "en"  # the lines' language (their words, else the direction's): picks the voice
     ignored: tuple[str, ...] = ()  # direction words that had no effect
+    recording: str | None = None  # sha256 of the person's own recording (in the library) that is
+    #                               heard instead of a voice; the lines are then its transcript
 
     @property
     def line(self) -> str | None:
@@ -170,8 +173,10 @@ def _check_change(change: Change, choices: tuple, what: str) -> None:
 
 def check(p: Plan) -> Plan:
     """Raise BadOptionError naming the first field that is out of range."""
+    _one_of(p.language, LANGUAGES, "language")
     for line in p.lines:
         _one_of(line.voice, VOICES, "voice")
+        _voices.resolve(line.voice, p.language)  # a named voice must speak the line's language
         if not isinstance(line.text, str) or not line.text.strip():
             raise BadOptionError("a line to speak is empty: give it words or remove it")
     for group, choices, what in ((p.expressions, EXPRESSIONS, "expression"), (p.gaze, GAZES, "gaze"),
@@ -187,9 +192,11 @@ def check(p: Plan) -> Plan:
     _one_of(p.size, SIZES, "size")
     _one_of(p.aspect, ASPECTS, "aspect")
     _one_of(p.fps, FPS_CHOICES, "fps")
-    _one_of(p.language, LANGUAGES, "language")
     if p.duration is not None:
         _number(p.duration, 0.5, 120, "duration", " s")
+    if p.recording is not None and not (isinstance(p.recording, str) and len(p.recording) == 64
+                                         and all(c in "0123456789abcdef" for c in p.recording)):
+        raise BadOptionError(f"recording {p.recording!r} must be the sha256 (64 hex digits) of a kept recording")
     if isinstance(p.seed, bool) or not isinstance(p.seed, int) or not 0 <= p.seed < 2**32:
         raise BadOptionError(f"seed {p.seed!r} is out of range: use 0 to {2**32 - 1}")
     return p

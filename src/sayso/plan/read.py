@@ -287,7 +287,8 @@ def _finish(r: _Reader) -> Plan:
         ignored.append("(a camera speed with no camera move)")
     scene = _unique(r.scene)
     voice = r.voice or "male"
-    language = max(r.votes, key=lambda k: (r.votes[k], k == "en")) if r.votes else "en"
+    # The voice speaks the lines' language: their own words say it, else the direction's.
+    language = W.line_language(r.lines) or (max(r.votes, key=lambda k: (r.votes[k], k == "en")) if r.votes else "en")
     return check(Plan(
         lines=tuple(Line(text, voice) for text in r.lines),
         expressions=tuple(r.changes["expression"]), gaze=tuple(r.changes["gaze"]),

@@ -213,6 +213,33 @@ FILLER = {
           "caméra yeux tête",
 }
 
+# The commonest words of speech in each language, folded, none shared between two: a quoted line with more of one language's words than the others' is spoken
+# in that language, whatever language the direction is written in.
+LINE_WORDS = {
+    "en": "i you he she we they it is are am will would have has do does not no yes the an and but of to "
+          "in on at my your him her us them this that what who how why where when can love very with for "
+          "be been there here all always never see hello hi thanks thank please",
+    "de": "ich er sie wir ihr ist bin bist sind war werde wird habe hast hat nicht nein ja der die das den dem "
+          "ein eine einen und aber von zu mit mein meine dein deine mich dich mir dir uns euch was wer wie warum "
+          "wo wann kann liebe sehr immer nie danke bitte hallo auch noch schon",
+    "fr": "je j tu il elle nous vous ils elles est suis es sont etait sera vais ai as a ne pas non oui le la les l "
+          "un une et mais de des au aux mon ma mes ton ta tes m te t moi toi lui ce c ca qui que qu quoi "
+          "comment pourquoi ou quand peux aime toujours jamais merci bonjour salut tres avec pour sur",
+}
+
+
+def line_language(lines: list[str]) -> str | None:
+    """The language most of the lines' common words belong to; None when none leads."""
+    import re
+
+    tables = {k: frozenset(v.split()) for k, v in LINE_WORDS.items()}
+    counts = dict.fromkeys(tables, 0)
+    for word in re.findall(r"[^\W\d_]+", fold(" ".join(lines))):
+        for language, table in tables.items():
+            counts[language] += word in table
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
 
 def fold(text: str) -> str:
     """Lower case without accents, as the tables are matched: 'Fâché' -> 'fache'."""

@@ -1,4 +1,5 @@
-"""WebVTT captions from a Speech's word timings."""
+"""Captions from a Speech's word timings: WebVTT (browsers, the studio) and SRT (video
+editors, players and upload sites that take no WebVTT). The same cues in both."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from .model import Speech, WordSpan
 MAX_LINE = 42  # characters per caption line, the common broadcast limit
 MAX_LINES = 2
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-# Words that end in a full stop without ending a sentence.
-ABBREVIATIONS = frozenset("mr mrs ms dr st prof sr jr mt vs e.g i.e approx fig".split())
+# Words that end in a full stop without ending a sentence (English, German, French).
+ABBREVIATIONS = frozenset("mr mrs ms dr st prof sr jr mt vs e.g i.e approx fig "
+                          "hr fr frl nr str bzw usw ca vgl z.b d.h "
+                          "mme mlle mm ste p.ex".split())
 
 
 def webvtt(speech: Speech, offset: int = 0) -> str:
@@ -25,6 +28,16 @@ def webvtt(speech: Speech, offset: int = 0) -> str:
         start = _timestamp(cue[0].start + offset, speech.sample_rate)
         end = _timestamp(cue[-1].end + offset, speech.sample_rate)
         lines += [f"{start} --> {end}", *map(_escape, _lines([w.text for w in cue]) or []), ""]
+    return "\n".join(lines)
+
+
+def srt(speech: Speech, offset: int = 0) -> str:
+    """A SubRip (.srt) document of the same cues: numbered, times with a decimal comma."""
+    lines = []
+    for number, cue in enumerate(_cues(speech.words), 1):
+        start = _timestamp(cue[0].start + offset, speech.sample_rate).replace(".", ",")
+        end = _timestamp(cue[-1].end + offset, speech.sample_rate).replace(".", ",")
+        lines += [str(number), f"{start} --> {end}", *(_lines([w.text for w in cue]) or []), ""]
     return "\n".join(lines)
 
 

@@ -38,8 +38,9 @@ class Speech:
     sample_rate: int
     phonemes: tuple[PhonemeSpan, ...]
     words: tuple[WordSpan, ...]
-    voice: str  # "male" | "female"
+    voice: str  # the voice's name ("joe", "alpha", ...); "mixed" when joined from several; "none"
     text: str
+    language: str = "en"
 
     @property
     def num_samples(self) -> int:
@@ -50,7 +51,8 @@ class Speech:
         """One Speech of several, in order, with pause samples of silence between."""
         if len(parts) == 1:
             return parts[0]
-        rate = parts[0].sample_rate
+        rate = max(part.sample_rate for part in parts)
+        parts = [part.resampled(rate) for part in parts]
         gap = np.zeros(pause, np.float32)
         samples, phonemes, words, at = [], [], [], 0
         for k, part in enumerate(parts):
@@ -63,8 +65,35 @@ class Speech:
             at += part.num_samples
         voices = {part.voice for part in parts}
         return cls(np.concatenate(samples), rate, tuple(phonemes), tuple(words),
-                   voices.pop() if len(voices) == 1 else "mixed", " ".join(part.text for part in parts))
+                   voices.pop() if len(voices) == 1 else "mixed", " ".join(part.text for part in parts),
+                   parts[0].language)
+
+    def resampled(self, rate: int) -> "Speech":
+        """The same speech at another sample rate (band-limited, by FFT); every span's
+        edge is mapped by one rule, so the spans stay contiguous and cover the audio."""
+        if rate == self.sample_rate:
+            return self
+
+        def at(sample: int) -> int:
+            return (sample * rate + self.sample_rate // 2) // self.sample_rate
+
+        phonemes = tuple(PhonemeSpan(p.phoneme, at(p.start), at(p.end), p.stressed) for p in self.phonemes)
+        words = tuple(WordSpan(w.text, at(w.start), at(w.end)) for w in self.words)
+        return Speech(_resample(self.samples, at(self.num_samples)), rate, phonemes, words, self.voice, self.text,
+                      self.language)
 
     @classmethod
     def silence(cls, num_samples: int, sample_rate: int = 22050) -> "Speech":
         return cls(np.zeros(num_samples, np.float32), sample_rate, (), (), "none", "")
+
+
+def _resample(samples: np.ndarray, m: int) -> np.ndarray:
+    """(n,) -> (m,) float32 through the spectrum: exact for a band-limited signal."""
+    n = samples.shape[0]
+    if n == 0 or m == n:
+        return samples.astype(np.float32)
+    spectrum = np.fft.rfft(samples.astype(np.float64))
+    keep = min(spectrum.shape[0], m // 2 + 1)
+    out = np.zeros(m // 2 + 1, np.complex128)
+    out[:keep] = spectrum[:keep]
+    return (np.fft.irfft(out, m) * (m / n)).astype(np.float32)

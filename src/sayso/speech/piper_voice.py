@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import espeak
 from .timing import Sentence, count_groups
 
 if TYPE_CHECKING:  # heavy imports stay out of `import sayso.speech`
@@ -63,7 +64,9 @@ def speak(text: str) -> list[Sentence]:
     v = voice()
     id_map = v.config.phoneme_id_map
     sentences = []
-    for phonemes in v.phonemize(text):
+    with espeak.lock:  # espeak's voice is global: another line may be phonemising German
+        phonemized = v.phonemize(text)
+    for phonemes in phonemized:
         known = [p for p in phonemes if p in id_map]  # piper would drop unknown ones too
         if count_groups([known]) == 0:
             continue
@@ -82,7 +85,9 @@ def speak(text: str) -> list[Sentence]:
 
 def count_words(token: str) -> int:
     """How many spoken words the voice makes of one written token ("3:45" -> 3)."""
-    return count_groups(voice().phonemize(token))
+    v = voice()
+    with espeak.lock:
+        return count_groups(v.phonemize(token))
 
 
 def _fit(counts: tuple[int, ...], n: int) -> tuple[int, ...]:

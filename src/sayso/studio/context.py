@@ -47,8 +47,9 @@ class Studio:
         return schemas.video_out(job, self.store.children(job.id), self.media.preview(job.id).is_file())
 
     def file(self, job: Job, name: str) -> Path:
-        """A finished job's file: video.mp4, captions.vtt, recipe.json or preview.jpg."""
+        """A finished job's file: video.mp4, captions.vtt/.srt, recipe.json or preview.jpg."""
         path = {"video.mp4": self.media.video, "captions.vtt": self.media.captions,
+                "captions.srt": lambda job_id: self.media.captions(job_id).with_suffix(".srt"),
                 "recipe.json": self.media.recipe, "preview.jpg": self.media.preview}[name](job.id)
         if name != "preview.jpg" and job.state != "done" or not path.is_file():
             raise NotFoundError(f"video {job.id} has no {name} (yet): wait until it is made")

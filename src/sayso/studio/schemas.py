@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..jobs import Job
 from ..plan import ASPECTS, CAMERA_MOVES, SIZES, VOICES
+from ..speech.voices import resolve
 
 Voice = Literal[VOICES]  # type: ignore[valid-type]
 Size = Literal[tuple(SIZES)]  # type: ignore[valid-type]
@@ -70,9 +71,19 @@ class ChangeOut(BaseModel):
     when: str
 
 
+class VoiceOut(BaseModel):
+    name: str
+    gender: Literal["male", "female"]
+    languages: list[str]
+    about: str
+    real_time: int = Field(description="seconds of speech made per second, on 2 cores")
+    samples: dict[str, str] = Field(description="language -> URL of a WAV of the voice's sample line")
+
+
 class Summary(BaseModel):
     line: str | None
-    voice: str
+    voice: str = Field(description="as asked: male, female or a voice's name")
+    speaker: str = Field(description="the voice that speaks the line (see /api/voices)")
     expressions: list[ChangeOut]
     gaze: list[ChangeOut]
     gestures: list[ChangeOut]
@@ -131,7 +142,7 @@ class VideoOut(BaseModel):
     photo_url: str
     preview_url: str | None
     video_url: str | None
-    captions_url: str | None
+    captions_url: str | None = Field(description="WebVTT; the same cues as SRT at captions.srt")
     recipe_url: str | None
     width: int | None
     height: int | None
@@ -261,8 +272,9 @@ def summarize(plan: dict[str, Any]) -> Summary:
     if camera["move"] != "static" and camera.get("speed", 1.0) != 1.0:
         move += " (slow)" if camera["speed"] < 1 else " (fast)"
     lines = plan.get("lines") or []
-    return Summary(line=" ".join(line["text"] for line in lines) or None,
-                   voice=lines[0]["voice"] if lines else "male", expressions=_changes(plan.get("expressions", [])),
+    voice = lines[0]["voice"] if lines else "male"
+    return Summary(line=" ".join(line["text"] for line in lines) or None, voice=voice,
+                   speaker=resolve(voice, plan.get("language", "en")).name, expressions=_changes(plan.get("expressions", [])),
                    gaze=_changes(plan.get("gaze", [])), gestures=_changes(plan.get("gestures", [])), camera=move,
                    scene=list(plan.get("scene", [])), ambience=list(plan.get("ambience", [])),
                    language=plan.get("language", "en"), ignored=list(plan.get("ignored", [])))

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from ... import __version__
 from ...errors import AccessError
 from ...plan import ASPECTS, CAMERA_MOVES, EXPRESSIONS, SCENES, SIZES, VOICES
+from ...speech.voices import VOICES as ALL_VOICES
 from .. import schemas
 from ..access import TOKEN_COOKIE, authorized, token_matches
 from ..context import Studio, studio
@@ -59,7 +60,9 @@ def config(request: Request, the: Studio = Depends(studio)) -> dict:
     return {"token_required": bool(limits.token), "authorized": authorized(request, limits),
             "limits": {"max_upload_bytes": limits.max_upload_bytes, "max_megapixels": limits.max_megapixels,
                        "max_prompt_chars": limits.max_prompt_chars},
-            "voices": list(VOICES), "sizes": list(SIZES), "aspects": list(ASPECTS), "cameras": list(CAMERA_MOVES),
+            "voices": list(VOICES), "voice_list": [{"name": v.name, "gender": v.gender, "languages": list(v.languages),
+                                                    "about": v.about} for v in ALL_VOICES],
+            "sizes": list(SIZES), "aspects": list(ASPECTS), "cameras": list(CAMERA_MOVES),
             "scenes": list(SCENES), "expressions": list(EXPRESSIONS),
             "examples": [{"name": name, "title": title, "url": f"/static/examples/{file}"}
                          for name, (title, file) in EXAMPLES.items()],

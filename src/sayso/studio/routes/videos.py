@@ -25,8 +25,8 @@ from .plans import directed
 
 router = APIRouter(tags=["videos"])
 ERRORS = {code: {"model": schemas.ErrorOut} for code in (404, 409, 413, 415, 422, 429)}
-_MEDIA_TYPES = {"video.mp4": "video/mp4", "captions.vtt": "text/vtt", "recipe.json": "application/json",
-                "preview.jpg": "image/jpeg"}
+_MEDIA_TYPES = {"video.mp4": "video/mp4", "captions.vtt": "text/vtt", "captions.srt": "application/x-subrip",
+                "recipe.json": "application/json", "preview.jpg": "image/jpeg"}
 
 
 def _flag(value: str | None, name: str, default: bool) -> bool:
@@ -138,9 +138,9 @@ def read(request: Request, video_id: str, the: Studio = Depends(studio)) -> sche
 @router.get("/api/videos/{video_id}/{name}", response_class=FileResponse, responses=ERRORS)
 def download(request: Request, video_id: str, name: str, download: bool = False,
              the: Studio = Depends(studio)) -> FileResponse:
-    """video.mp4, captions.vtt, recipe.json or preview.jpg (?download=1 to save it)."""
+    """video.mp4, captions.vtt, captions.srt, recipe.json or preview.jpg (?download=1 to save it)."""
     if name not in _MEDIA_TYPES:
-        raise NotFoundError(f"no such file {name[:40]!r}: use video.mp4, captions.vtt, recipe.json or preview.jpg")
+        raise NotFoundError(f"no such file {name[:40]!r}: use {', '.join(_MEDIA_TYPES)}")
     path = the.file(the.own(request, video_id), name)
     filename = f"sayso-{video_id[:12]}{path.suffix}" if download else None
     return FileResponse(path, media_type=_MEDIA_TYPES[name], filename=filename,

@@ -185,7 +185,10 @@ function option(value, label, selected = false) {
 function setupMake() {
   const c = state.config;
   const voiceSelect = $("#opt-voice");
-  for (const voice of c.voices || []) voiceSelect.append(option(voice, cap(voice)));
+  for (const voice of c.voices || []) voiceSelect.append(option(voice, voiceLabel(voice)));
+  $("#opt-voice-hear").addEventListener("click", () =>
+    hearVoice($("#opt-voice").value || (state.summary && state.summary.speaker) || "male",
+      (state.summary && state.summary.language) || "en", "options"));
   const sizes = c.sizes || ["480p", "720p", "1080p"];
   for (const size of sizes) $("#opt-size").append(option(size, size, size === "720p"));
   for (const aspect of c.aspects || ["auto"]) {
@@ -258,6 +261,24 @@ function setupMake() {
     });
   }
   $("#make-form").addEventListener("submit", onMake);
+}
+
+/** "alpha" -> "Alpha (female; en, de, fr)"; "male" -> "Male (the line's language)". */
+function voiceLabel(name) {
+  const v = (state.config.voice_list || []).find((x) => x.name === name);
+  if (!v) return `${cap(name)} (the line's language)`;
+  return `${cap(name)} (${v.gender}; ${v.languages.join(", ")})`;
+}
+
+/** Play the voice's sample line in the language; an error is said beside the voice. */
+function hearVoice(name, language, slot) {
+  const v = (state.config.voice_list || []).find((x) => x.name === name);
+  const lang = v && !v.languages.includes(language) ? v.languages[0] : language;
+  if (state.sample) state.sample.pause();
+  const audio = new Audio(`/api/voices/${encodeURIComponent(name)}/sample.wav?language=${encodeURIComponent(lang)}`);
+  state.sample = audio;
+  audio.play().catch(() => say($(`#${slot}-error`),
+    "That voice's sample could not be played: try again, or pick another voice."));
 }
 
 function cap(text) {
@@ -462,6 +483,7 @@ async function runPlan() {
     if (seq !== state.planSeq) return;
     clearError("prompt", "plan");
     clearError("options", "plan");
+    state.summary = result.summary;
     renderSummary($("#plan-list"), result.summary);
     $("#plan-list").hidden = false;
     $("#plan-empty").hidden = true;
@@ -491,7 +513,8 @@ function listOrNone(items) {
 function renderSummary(dl, s, extra = []) {
   const rows = [
     ["line", "Says", s.line ? h("q", { class: "line" }, s.line) : h("span", { class: "muted" }, "nothing (a silent clip: put words in quotes)")],
-    ["voice", "Voice", s.voice || ""],
+    ["voice", "Voice", s.speaker && s.speaker !== s.voice ? `${cap(s.voice)}: ${cap(s.speaker)} (${s.language})`
+      : `${cap(s.voice || "")}${s.language ? ` (${s.language})` : ""}`],
     ["expressions", "Expressions", (s.expressions && s.expressions.length)
       ? changeList(s.expressions) : h("span", { class: "muted" }, "neutral")],
     ...(s.gaze && s.gaze.length ? [["gaze", "Eyes", changeList(s.gaze)]] : []),
@@ -596,7 +619,9 @@ async function onMake(event) {
 
 function setupVideo() {
   const c = state.config;
-  for (const voice of c.voices || []) $("#remix-voice").append(option(voice, cap(voice)));
+  for (const voice of c.voices || []) $("#remix-voice").append(option(voice, voiceLabel(voice)));
+  $("#remix-voice-hear").addEventListener("click", () => hearVoice($("#remix-voice").value || "male",
+    (state.current && state.current.summary && state.current.summary.language) || "en", "remix"));
   for (const camera of c.cameras || []) $("#remix-camera").append(option(camera, camera));
   for (const name of c.expressions || []) $("#expression-names").append(h("option", { value: name }));
   for (const scene of c.scenes || []) {
@@ -848,7 +873,10 @@ async function onCancel() {
 function renderDownloads(v) {
   const links = [];
   if (v.video_url) links.push(["MP4 video", `${v.video_url}${v.video_url.includes("?") ? "&" : "?"}download=1`, "mp4"]);
-  if (v.captions_url) links.push(["Captions (WebVTT)", v.captions_url, "captions"]);
+  if (v.captions_url) {
+    links.push(["Captions (WebVTT)", v.captions_url, "captions"]);
+    links.push(["Captions (SRT)", v.captions_url.replace(/\.vtt$/, ".srt"), "srt"]);
+  }
   if (v.recipe_url) links.push(["Recipe (JSON)", v.recipe_url, "recipe"]);
   $("#downloads").replaceChildren(...links.map(([label, href, key]) => h("a", {
     class: "button ghost download", href, download: "", dataset: { download: key },
