@@ -94,15 +94,22 @@ def test_a_worker_killed_mid_job_has_its_job_redelivered_and_made_once(farm, pho
 
 def test_a_worker_stopped_with_sigterm_finishes_its_job_first(farm, photos):
     with farm.studio.client() as client:
-        video_id = submit(client, upload(client, photos), 4.0, seed=8)
+        asked = client.post("/api/videos", data={"photo_id": upload(client, photos), "size": "480p", "seed": "8",
+                                                 "prompt": "She smiles and says 'Every machine helps, even this one.'",
+                                                 "captions": "true"})
+        assert asked.status_code == 202, asked.text
+        video_id = asked.json()["id"]
         wait_running(client, video_id, percent=15)
         worker = farm.worker_of(video_id)
         worker.stop(timeout=120)  # SIGTERM: Celery's warm shutdown
         assert worker.process.returncode == 0, worker.log()
         video = client.get(f"/api/videos/{video_id}").json()
         assert video["state"] == "done" and video["attempts"] == 1, video  # finished before it exited
-        assert frames_of(client, video) == 4 * 24
+        assert frames_of(client, video) == round(video["duration"] * 24)
         assert library_entries(farm.studio, video["recipe"]) == 1
+        vtt, srt = (client.get(video["captions_url"].replace(".vtt", suffix)) for suffix in (".vtt", ".srt"))
+        assert vtt.status_code == 200 and "Every machine helps" in vtt.text  # the captions came back too
+        assert srt.status_code == 200 and srt.text.startswith("1\n") and "Every machine helps" in srt.text
 
 
 def test_a_studio_killed_mid_job_gets_its_video_after_a_restart(farm, photos):

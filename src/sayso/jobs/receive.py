@@ -21,7 +21,7 @@ from ..errors import BadOptionError, OutputError
 from .media import Media, check_sha
 from .model import Job
 
-OUTPUTS = ("video.mp4", "video.vtt", "video.sayso.json")  # what a worker sends back; the video and recipe always
+OUTPUTS = ("video.mp4", "video.vtt", "video.srt", "video.sayso.json")  # what a worker sends; the video, recipe always
 MAX_OUTPUT_BYTES = 4 << 30  # one file from a worker
 
 
@@ -69,7 +69,7 @@ def accept(media: Media, job: Job, files: dict[str, str], result: dict[str, Any]
     # 1. Check what was sent before touching anything.
     unknown = set(files) - set(OUTPUTS)
     if unknown or not {"video.mp4", "video.sayso.json"} <= set(files):
-        raise BadOptionError(f"a finished job sends {', '.join(OUTPUTS[::2])} (and video.vtt), not "
+        raise BadOptionError(f"a finished job sends video.mp4 and video.sayso.json (and its captions), not "
                              f"{', '.join(sorted(files))}")
     paths = {name: staged(media, job.id, sha) for name, sha in files.items()}
     missing = [name for name, path in paths.items() if not path.is_file()]
@@ -82,8 +82,8 @@ def accept(media: Media, job: Job, files: dict[str, str], result: dict[str, Any]
     c2pa.sign(paths["video.mp4"], title="video.mp4", recipe=recipe.to_dict(), ingredient=source,
               ingredient_title=source.name, edited=job.spec.parent is not None, label=recipe.label)
     # 3. Into place (the video last: it is what says the job's files are there), then the library.
-    finals = {"video.vtt": media.captions(job.id), "video.sayso.json": media.recipe(job.id),
-              "video.mp4": media.video(job.id)}
+    finals = {"video.vtt": media.captions(job.id), "video.srt": media.captions(job.id).with_suffix(".srt"),
+              "video.sayso.json": media.recipe(job.id), "video.mp4": media.video(job.id)}
     for name, final in finals.items():
         if name in paths:
             os.replace(paths[name], final)
