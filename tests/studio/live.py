@@ -137,13 +137,14 @@ def events(client: httpx.Client, video_id: str, timeout: float = 120) -> Iterato
                 kind, data = None, []
 
 
-def wait_done(client: httpx.Client, video_id: str, timeout: float = 180, states=("done", "failed", "cancelled")) -> dict:
+def wait_done(client: httpx.Client, video_id: str, timeout: float = 180, states=("done", "failed", "cancelled"),
+              poll: float = 0.2) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         video = client.get(f"/api/videos/{video_id}").json()
         if video["state"] in states:
             return video
-        time.sleep(0.2)
+        time.sleep(poll)
     raise AssertionError(f"video {video_id} did not finish within {timeout} s: {video}")
 
 

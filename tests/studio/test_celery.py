@@ -149,7 +149,7 @@ def test_a_cancel_from_the_studio_stops_its_worker_within_a_second(farm, photos)
         wait_running(client, video_id, percent=15)
         asked = time.monotonic()
         assert client.post(f"/api/jobs/{video_id}/cancel").status_code == 202
-        video = wait_done(client, video_id, timeout=10)
+        video = wait_done(client, video_id, timeout=10, poll=0.02)
         stopped = time.monotonic() - asked
         assert video["state"] == "cancelled" and video["video_url"] is None, video
         assert stopped < 1.0, f"the worker took {stopped:.2f} s to stop"
