@@ -112,19 +112,27 @@ def test_a_worker_stopped_with_sigterm_finishes_its_job_first(farm, photos):
         assert srt.status_code == 200 and srt.text.startswith("1\n") and "Every machine helps" in srt.text
 
 
-def test_a_studio_killed_mid_job_gets_its_video_after_a_restart(farm, photos):
+@pytest.mark.parametrize("away", [0.0, 5.0])
+def test_a_studio_killed_mid_job_gets_its_video_after_a_restart(farm, photos, away):
+    """Back at once, the workers' renders carry on; away longer than their patience (3 s
+    here), they hand their jobs back, rendered again once the studio is back."""
     with farm.studio.client() as client:
         photo = upload(client, photos)
-        video_id = submit(client, photo, 6.0, seed=11)
-        waiting = submit(client, photo, 1.0, seed=12)
+        video_id = submit(client, photo, 6.0, seed=11 + int(away))
+        waiting = submit(client, photo, 1.0, seed=21 + int(away))
         wait_running(client, video_id, percent=20)
         farm.studio.kill()  # SIGKILL: the workers go on rendering, their beats unanswered
+        time.sleep(away)
         farm.studio.start()
         video = wait_done(client, video_id, timeout=180)
         assert video["state"] == "done" and video["attempts"] in (1, 2), video
+        states = [data["state"] for kind, data in events(client, video_id) if kind == "state"]
+        assert "cancelled" not in states and "failed" not in states, states  # a lost studio is no cancel
         assert frames_of(client, video) == 6 * 24
         assert library_entries(farm.studio, video["recipe"]) == 1
         assert wait_done(client, waiting, timeout=120)["state"] == "done"
+        if away:
+            assert library_entries(farm.studio, client.get(f"/api/videos/{waiting}").json()["recipe"]) == 1
 
 
 def test_a_redis_restart_mid_queue_loses_no_job(farm, photos):

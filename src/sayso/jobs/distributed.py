@@ -162,6 +162,13 @@ class CeleryRunner:
                                 + (f" on {job.worker}" if job.worker and job.worker != worker else "") + ")")
         return job
 
+    def hand_back(self, job: Job, why: str) -> None:
+        """A worker gives its running job back (it lost the studio a while): queued again
+        and sent, at no cost of an attempt."""
+        self.media.clear_partials(job.id)
+        if self.store.requeue(job.id, f"{why}; it will be rendered again", count_attempt=False):
+            self._send(self.store.get(job.id))
+
     def closed(self, job_id: str) -> None:
         """A worker's job is finished (the store has its outcome)."""
         self._beats.pop(job_id, None)

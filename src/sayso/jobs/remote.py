@@ -98,6 +98,7 @@ class RemoteJob:
     parent_recipe: str | None = None
     beat_every: float = 0.2
     stop: bool = False
+    studio_lost: bool = False  # the render stopped because the studio stopped answering, not for a cancel
     progress: tuple[str, int, int] | None = None
 
     def run(self) -> str:
@@ -111,6 +112,9 @@ class RemoteJob:
             self._fetch_inputs()
             result = self._render()
         except Cancelled:
+            if self.studio_lost:  # not the user's cancel: the job goes back to the queue, if the studio is back
+                return self._finish("queued", error_message=f"its worker {self.worker} lost the studio for "
+                                                             f"{self.client.patience:g} s")
             return self._finish("cancelled")
         except (ConflictError, NotFoundError):
             return "no longer this worker's"
@@ -201,7 +205,7 @@ class RemoteJob:
                     self.stop = True
             except (StudioUnreachableError, ConflictError, NotFoundError, BadOptionError):
                 if time.monotonic() - heard > self.client.patience:
-                    self.stop = True
+                    self.studio_lost = self.stop = True
             time.sleep(self.beat_every)
 
     def _send_outputs(self) -> dict[str, str]:

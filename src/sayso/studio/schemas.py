@@ -235,7 +235,7 @@ class BeatIn(WorkerIn):
 
 
 class FinishIn(WorkerIn):
-    state: Literal["done", "failed", "cancelled"]
+    state: Literal["done", "failed", "cancelled", "queued"] = Field(description="queued: handed back, not done")
     files: dict[str, str] = Field(default_factory=dict, description="video.mp4, video.vtt, video.sayso.json -> SHA-256")
     result: dict[str, Any] = Field(default_factory=dict, description="the render's summary")
     error_code: str | None = Field(None, max_length=60)

@@ -94,8 +94,9 @@ async def preview(job_id: str, worker: str, request: Request, the: Studio = Depe
 @router.post("/jobs/{job_id}/finish")
 def finish(job_id: str, body: schemas.FinishIn, the: Studio = Depends(studio),
            celery: CeleryRunner = Depends(runner)) -> dict:
-    """done (the files sent before are signed and recorded), failed or cancelled; 409 when
-    the job is no longer this worker's (then nothing of its is kept)."""
+    """done (the files sent before are signed and recorded), failed or cancelled, or queued
+    (handed back: another try, at no cost of an attempt); 409 when the job is no longer
+    this worker's (then nothing of its is kept)."""
     with _finishing:
         job = celery.holder(check_job_id(job_id), body.worker)
         state = JobState(body.state)
@@ -103,6 +104,8 @@ def finish(job_id: str, body: schemas.FinishIn, the: Studio = Depends(studio),
             parent = the.store.get(job.spec.parent) if job.spec.parent else None
             recipe, result = accept(the.media, job, body.files, body.result, parent.recipe if parent else None)
             the.store.finish(job.id, state, worker=body.worker, recipe=recipe, result=result)
+        elif state == JobState.QUEUED:
+            celery.hand_back(job, body.error_message or f"its worker {body.worker} handed it back")
         else:
             the.media.clear_partials(job.id)
             the.store.finish(job.id, state, worker=body.worker, error_code=body.error_code,
