@@ -115,16 +115,18 @@ def test_captions_come_from_the_alignment(clip, kumo):
 
 
 def test_a_real_recording_moves_the_jaw_with_its_sound(photos, tmp_path):
-    """A real 8 kHz telephone recording, no transcript: the jaw follows the loudness."""
+    """A real recording and no transcript: Whisper writes it, the jaw follows the loudness."""
     wav = SPEECH / "en_male_psphinx_forever_input2.wav"
-    result = sayso.make(photos / "fr_biden_official_portrait.jpg", "", tmp_path / "f.mp4", audio=wav)
+    result = sayso.make(photos / "fr_biden_official_portrait.jpg", "", tmp_path / "f.mp4", audio=wav, captions=True)
     mouth = np.array([measure(f).mouth_open for f in frames(result.video)])
     heard = sound(result.video, 24000)
     hop = 24000 // 24
     env = np.sqrt(np.array([np.mean(heard[k * hop:(k + 1) * hop] ** 2) for k in range(len(mouth))]))
     r = np.corrcoef(mouth, env)[0, 1]
     assert r > 0.55, r
-    assert result.plan.line is None and result.captions is None
+    heard = "".join(c for c in result.plan.line.lower() if c.isalpha() or c == " ").split()
+    assert heard == "feels like these days go on forever".split(), result.plan.line
+    assert "forever" in result.captions.read_text(encoding="utf-8")
 
 
 def test_remix_keeps_the_recording_or_takes_a_new_one(clip, tmp_path):

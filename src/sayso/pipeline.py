@@ -187,6 +187,9 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
                                fps=clip_fps)
         lap("prepare")
         spoken, timings["speech"] = spoken_later.result()
+        if the_plan.recording and not the_plan.lines and spoken.text:  # what Whisper heard in the recording
+            the_plan = replace(the_plan, lines=(Line(spoken.text, the_plan.voice),),
+                               language=spoken.language if spoken.words else the_plan.language)
         lap("speech wait")
         progress("speech", 1, 1)
     finally:

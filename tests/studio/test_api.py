@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import time
+import wave
+from pathlib import Path
 
 import av
 import numpy as np
@@ -423,3 +425,50 @@ def test_a_plan_json_can_be_rendered(client, photos):
     done = wait_done(client, video.json()["id"])
     assert done["state"] == "done" and done["line"] == "Plan B." and abs(done["duration"] - 1.5) < 0.05
     assert np.isclose(done["height"], 480) or np.isclose(done["width"], 480)
+
+
+SPEECH = Path(__file__).resolve().parents[2].parent / "shared" / "speech"
+
+
+def test_own_recording_is_heard_and_refused_recordings_say_why(studio, client, photos, tmp_path):
+    before = kept_files(studio)
+    noise = tmp_path / "noise.wav"
+    with wave.open(str(noise), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
+        w.writeframes((np.random.default_rng(1).normal(0, 6000, 16000 * 2)).astype("<i2").tobytes())
+    for name, content, status, code in (("noise.wav", noise.read_bytes(), 422, "no_speech"),
+                                        ("notes.m4a", b"just some text, not sound\n" * 40, 415, "bad_audio"),
+                                        ("empty.wav", b"", 415, "unsupported_file")):
+        refused = client.post("/api/recordings", files={"recording": (name, content)})
+        error_of(refused, status, code, "recording")
+    assert kept_files(studio) == before  # a refused recording leaves nothing
+
+    wav = SPEECH / "en_male_psphinx_forever_input2.wav"
+    with open(wav, "rb") as fp:
+        kept = client.post("/api/recordings", files={"recording": ("me.wav", fp)})
+    assert kept.status_code == 201, kept.text
+    recording = kept.json()
+    assert 3.2 < recording["seconds"] < 3.5
+    photo = upload(client, photos)
+    error_of(client.post("/api/videos", data={"photo_id": photo["id"], "recording_id": recording["id"],
+                                              "voice": "alpha"}), 422, field="voice")
+    error_of(client.post("/api/videos", data={"photo_id": photo["id"], "recording_id": "0" * 64}), 404,
+             field="recording")
+    video = make(client, photo["id"], "", recording_id=recording["id"], say="feels like these days go on forever",
+                 captions="true")
+    done = wait_done(client, video["id"])
+    assert done["state"] == "done", done
+    assert done["summary"]["speaker"] == "recording" and done["line"] == "feels like these days go on forever"
+    assert abs(done["duration"] - (0.45 + recording["seconds"] + 0.7)) < 0.1
+    with av.open(io.BytesIO(client.get(done["video_url"]).content)) as container:
+        heard = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+    assert np.sqrt(np.mean(heard**2)) > 0.01  # the recording is in it
+    assert "forever" in client.get(done["captions_url"]).text
+
+    other = SPEECH / "en_male_cmu_arctic_awb_a0007.wav"
+    with open(other, "rb") as fp:
+        second = client.post("/api/recordings", files={"recording": ("reply.wav", fp)}).json()
+    child = client.post(f"/api/videos/{done['id']}/remix", json={"recording_id": second["id"]})
+    assert child.status_code == 202, child.text
+    remixed = wait_done(client, child.json()["id"])
+    assert remixed["state"] == "done" and abs(remixed["duration"] - (0.45 + second["seconds"] + 0.7)) < 0.1

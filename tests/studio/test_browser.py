@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = ROOT.parent / "shared" / "photos"
+SPEECH = ROOT.parent / "shared" / "speech"
 CHROMIUM = Path(os.environ.get("SAYSO_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("SAYSO_CHROMEDRIVER", "/usr/bin/chromedriver"))
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -501,6 +502,35 @@ def test_a_render_can_be_cancelled(studio, driver, screens):
     shown(d, "#gallery-empty")
     assert not d.find_elements(By.CSS_SELECTOR, "#gallery-list .video-card")
     screens.shot(d, "deleted")
+
+
+def test_my_own_recording_is_heard(studio, driver, screens, tmp_path):
+    """Choose a recording: it is checked at once (a file with no speech is refused beside
+    the field), the voice gives way to it, and the video is as long as the recording."""
+    d = driver
+    open_studio(d, studio)
+    d.find_element(By.CSS_SELECTOR, "[data-example=astronaut]").click()
+    faces_drawn(d, 1)
+    text = tmp_path / "words.wav"
+    text.write_text("these are words, not sound\n" * 20)
+    d.find_element(By.ID, "opt-recording").send_keys(str(text))
+    text_shows(d, "#recording-error", "not a recording")
+    assert d.find_element(By.ID, "opt-say-field").get_attribute("hidden") is not None
+    recording = SPEECH / "en_male_psphinx_forever_input2.wav"
+    d.find_element(By.ID, "opt-recording").send_keys(str(recording))
+    text_shows(d, "#recording-note", "heard instead of a voice")
+    assert not d.find_element(By.ID, "recording-error").is_displayed()
+    assert not d.find_element(By.ID, "opt-voice").is_enabled()
+    set_text(d.find_element(By.ID, "opt-say"), "feels like these days go on forever")
+    Select(d.find_element(By.ID, "opt-size")).select_by_value("480p")
+    screens.shot(d, "recording")
+    d.find_element(By.ID, "make-button").click()
+    video_id_in(d)
+    seconds = plays(d, "[data-figure=child] video")
+    assert abs(seconds - (0.45 + 3.35 + 0.7)) < 0.15, seconds
+    text_shows(d, "#details-list [data-plan=line]", "feels like these days go on forever")
+    text_shows(d, "#details-list [data-plan=voice]", "Your own recording")
+    screens.shot(d, "recording-video")
 
 
 def test_errors_show_beside_what_caused_them(studio, driver, screens, tmp_path):

@@ -2,6 +2,7 @@
 
     jobs.sqlite                 the job store
     photos/<sha256>.<ext>       every uploaded photo once, by content
+    recordings/<sha256>.<ext>   every uploaded recording once, by content
     media/<job id>/video.mp4    a job's outputs: video.mp4, video.vtt, video.sayso.json,
                                 preview.jpg
     incoming/                   uploads being received (hidden partial files)
@@ -21,6 +22,10 @@ _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _SHA = re.compile(r"[0-9a-f]{64}")
 PHOTO_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "AVIF": ".avif", "GIF": ".gif", "BMP": ".bmp",
                   "TIFF": ".tif", "PPM": ".ppm"}
+
+# FFmpeg's demuxer names -> the suffix a kept recording gets
+RECORDING_SUFFIXES = {"wav": ".wav", "mp3": ".mp3", "mov,mp4,m4a,3gp,3g2,mj2": ".m4a", "ogg": ".ogg", "flac": ".flac",
+                      "matroska,webm": ".webm", "aiff": ".aiff", "other": ".snd"}
 
 
 def check_job_id(job_id: str) -> str:
@@ -53,6 +58,13 @@ class Media:
         if not dot or f".{suffix}" not in PHOTO_SUFFIXES.values():
             raise NotFoundError(f"no photo {name[:70]!r}: upload the photo again")
         return self.root / "photos" / f"{check_sha(sha)}.{suffix}"
+
+    def recording(self, name: str) -> Path:
+        """A kept recording by its name, <sha256><suffix>."""
+        sha, dot, suffix = name.partition(".")
+        if not dot or f".{suffix}" not in RECORDING_SUFFIXES.values():
+            raise NotFoundError(f"no recording {name[:70]!r}: upload the recording again")
+        return self.root / "recordings" / f"{check_sha(sha)}.{suffix}"
 
     def job_dir(self, job_id: str) -> Path:
         return self.root / "media" / check_job_id(job_id)

@@ -40,7 +40,9 @@ class JobSpec:
     label: bool = True
     captions: bool = False
     parent: str | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)  # a remix's; "audio" names a kept recording
+    recording: str | None = None  # make: the person's recording by name (<sha256>.<ext>), heard instead of a voice
+    say: str | None = None  # make: the recording's transcript, if given
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

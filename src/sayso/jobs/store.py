@@ -64,6 +64,14 @@ CREATE TABLE IF NOT EXISTS photos (
     created REAL NOT NULL,
     PRIMARY KEY (owner, sha)
 );
+CREATE TABLE IF NOT EXISTS recordings (
+    owner TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    suffix TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (owner, sha)
+);
 """
 
 @dataclass(frozen=True)
@@ -286,6 +294,17 @@ class JobStore:
             row = db.execute("SELECT suffix, usable, chosen FROM photos WHERE owner = ? AND sha = ?",
                              (owner, sha)).fetchone()
         return KeptPhoto(f"{sha}.{row[0]}", tuple(json.loads(row[1])), row[2]) if row else None
+
+    def keep_recording(self, owner: str, sha: str, suffix: str, seconds: float) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO recordings VALUES (?, ?, ?, ?, ?)",
+                       (owner, sha, suffix, seconds, time.time()))
+
+    def recording(self, owner: str, sha: str) -> str | None:
+        """The name (<sha256>.<ext>) of a recording owner uploaded, else None."""
+        with self._db() as db:
+            row = db.execute("SELECT suffix FROM recordings WHERE owner = ? AND sha = ?", (owner, sha)).fetchone()
+        return f"{sha}.{row[0]}" if row else None
 
     @staticmethod
     def _event(db: sqlite3.Connection, job_id: str, kind: str, data: dict[str, Any]) -> None:

@@ -27,11 +27,15 @@ def run(job: Job, media: Media, hooks: Hooks) -> MakeResult:
     media.job_dir(job.id).mkdir(parents=True, exist_ok=True)
     hook_args = dict(on_progress=hooks.on_progress, should_stop=hooks.should_stop, on_frame=hooks.on_frame)
     if job.spec.kind == "make":
+        audio = media.recording(job.spec.recording) if job.spec.recording else None
         return pipeline.make(media.photo(job.spec.photo), output=media.video(job.id),
                              plan=Plan.from_dict(job.spec.plan), face=job.spec.face, label=job.spec.label,
-                             captions=job.spec.captions, **hook_args)
+                             captions=job.spec.captions, audio=audio, say=job.spec.say, **hook_args)
+    changes = dict(job.spec.changes)
+    if "audio" in changes:
+        changes["audio"] = media.recording(changes["audio"])
     return pipeline.remix(media.video(job.spec.parent), media.video(job.id), captions=job.spec.captions,
-                          **job.spec.changes, **hook_args)
+                          **changes, **hook_args)
 
 
 def save_preview(media: Media, job_id: str, frame: np.ndarray) -> None:

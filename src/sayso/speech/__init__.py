@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import BadOptionError, SpeechError
 from .captions import srt, webvtt
+from .closures import closures_at_dips
 from .model import PhonemeSpan, Speech, WordSpan
 from .voices import GENDERS, NAMES, SAMPLES, VOICES, Voice, languages_of, resolve
 
@@ -48,8 +49,9 @@ def synthesize(text: str, voice: str = "male", language: str = "en") -> Speech:
     # 3. Join, time and trim.
     rate = engine.sample_rate()
     timed = timing.time_line(line, sentences, rate, lambda token: engine.count_words(token, language))
-    return Speech(_normalize(timed.samples), rate, timed.phonemes, timed.words, chosen.name, line,
-                  language)
+    samples = _normalize(timed.samples)
+    phonemes = tuple(closures_at_dips(list(timed.phonemes), samples, rate))  # lips shut where the sound stops
+    return Speech(samples, rate, phonemes, timed.words, chosen.name, line, language)
 
 
 class _Piper:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .closures import closures_at_dips
 from .model import PhonemeSpan, WordSpan
 
 HOP = 0.01  # seconds between feature frames
@@ -117,58 +118,7 @@ def _warped(samples: np.ndarray, rate: int, transcript: str, language: str
 
     phonemes = [PhonemeSpan(p.phoneme, place(p.start), place(p.end), p.stressed) for p in reference.phonemes]
     words = [WordSpan(w.text, place(w.start), place(w.end)) for w in reference.words]
-    return _tidy(_closures_at_dips(phonemes, samples, rate), PhonemeSpan), _tidy(words, WordSpan)
-
-
-BILABIALS = frozenset("m b p".split())
-SEARCH = 0.07  # seconds either side of a warped m, b, p where its closure may really be
-
-
-def _closures_at_dips(phonemes: list, samples: np.ndarray, rate: int) -> list:
-    """Each run of m, b, p moved onto the quietest moment near where the warp put it.
-
-    The lips are shut while the sound is held back (b, p) or goes through the nose (m),
-    so a closure is a dip of the loudness; the warp's edges are only good to 40-80 ms,
-    a frame or two. The run keeps its length; its neighbours give way."""
-    hop = max(1, int(0.005 * rate))
-    count = samples.shape[0] // hop
-    if count < 3:
-        return phonemes
-    rms = np.sqrt((samples[: count * hop].astype(np.float64).reshape(count, hop) ** 2).mean(1))
-    rms = np.convolve(rms, np.ones(3) / 3, mode="same")
-    out = list(phonemes)
-    k = 0
-    while k < len(out):
-        if out[k].phoneme.strip("ˈˌː") not in BILABIALS:
-            k += 1
-            continue
-        last = k
-        while last + 1 < len(out) and out[last + 1].phoneme.strip("ˈˌː") in BILABIALS:
-            last += 1
-        start, end = out[k].start, out[last].end
-        centre, half = (start + end) // 2, (end - start) // 2
-        lo, hi = max(0, (centre - int(SEARCH * rate)) // hop), min(count, (centre + int(SEARCH * rate)) // hop + 1)
-        floor = out[k - 1].start + 1 if k > 0 else 0  # the run may take its neighbours' place, not pass them
-        ceiling = out[last + 1].end - 1 if last + 1 < len(out) else samples.shape[0]
-        lo, hi = max(lo, (floor + half) // hop), min(hi, (ceiling - half) // hop)
-        if hi > lo:
-            near = (np.arange(lo, hi) * hop + hop // 2 - centre) / (SEARCH * rate)
-            pick = lo + int(np.argmin(rms[lo:hi] * (1 + near**2)))  # the quietest, the nearer the better
-            here = rms[min(count - 1, centre // hop)]
-            shift = pick * hop + hop // 2 - centre if rms[pick] < 0.7 * here else 0
-            for j in range(k, last + 1):
-                span = out[j]
-                out[j] = PhonemeSpan(span.phoneme, span.start + shift, span.end + shift, span.stressed)
-            if k > 0:
-                before = out[k - 1]
-                out[k - 1] = PhonemeSpan(before.phoneme, min(before.start, out[k].start - 1), out[k].start,
-                                         before.stressed)
-            if last + 1 < len(out):
-                after = out[last + 1]
-                out[last + 1] = PhonemeSpan(after.phoneme, out[last].end, max(after.end, out[last].end + 1),
-                                            after.stressed)
-        k = last + 1
-    return out
+    return _tidy(closures_at_dips(phonemes, samples, rate), PhonemeSpan), _tidy(words, WordSpan)
 
 
 def _tidy(spans: list, kind: type) -> tuple:

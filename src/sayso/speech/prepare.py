@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import time
 
-from . import piper_voice
+from . import piper_voice, transcribe
 
 
 def main() -> None:
     start = time.perf_counter()
     piper_voice.voice()
-    print(f"voice ready in {time.perf_counter() - start:.1f} s (cache: {piper_voice.cache_dir()})")
+    transcribe._assembled()  # the speech recogniser, joined from its two halves and checked
+    print(f"voices and recogniser ready in {time.perf_counter() - start:.1f} s (cache: {piper_voice.cache_dir()})")
 
 
 if __name__ == "__main__":

@@ -24,24 +24,26 @@ SILENT_PEAK = 10 ** (-50 / 20)  # a file whose loudest sample is below -50 dBFS 
 MIN_VOICED = 0.25  # seconds of voiced sound a recording must hold to be speech
 
 
-def load(path: str | Path) -> np.ndarray:
+def load(path: str | Path, name: str | None = None) -> np.ndarray:
     """(n,) float32 in [-1, 1], mono at RATE: the whole recording, decoded and checked.
 
-    Raises InputNotFoundError, BadAudioError (not audio, no sound track, unreadable),
-    AudioTooLongError and NoSpeechError (silent, or noise without a voice)."""
+    name: what messages call it (default: the file's name). Raises InputNotFoundError,
+    BadAudioError (not audio, no sound track, unreadable), AudioTooLongError and
+    NoSpeechError (silent, or noise without a voice)."""
     import av
 
     path = Path(path)
     if not path.is_file():
         raise InputNotFoundError(f"{path} does not exist: check the path of the recording")
-    what = f"{path.name} is not a recording sayso can read"
+    name = name or path.name
+    what = f"{name} is not a recording sayso can read"
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise BadAudioError(f"{path.name} has no sound in it: give a recording (WAV, MP3, M4A, OGG, FLAC)")
+                raise BadAudioError(f"{name} has no sound in it: give a recording (WAV, MP3, M4A, OGG, FLAC)")
             stream = container.streams.audio[0]
             if stream.duration is not None and stream.time_base is not None:
-                _check_length(float(stream.duration * stream.time_base), path.name)
+                _check_length(float(stream.duration * stream.time_base), name)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
             chunks, count = [], 0
             for frame in container.decode(stream):
@@ -49,7 +51,7 @@ def load(path: str | Path) -> np.ndarray:
                     chunk = out.to_ndarray().reshape(-1)
                     chunks.append(chunk)
                     count += chunk.size
-                    _check_length(count / RATE, path.name)
+                    _check_length(count / RATE, name)
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
@@ -57,8 +59,8 @@ def load(path: str | Path) -> np.ndarray:
             raise
         raise BadAudioError(f"{what} ({error.__class__.__name__}): export it as WAV, MP3, M4A, OGG or FLAC") from error
     samples = np.clip(np.concatenate(chunks) if chunks else np.zeros(0, np.float32), -1.0, 1.0).astype(np.float32)
-    _check_length(samples.size / RATE, path.name)
-    check_speech(samples, RATE, path.name)
+    _check_length(samples.size / RATE, name)
+    check_speech(samples, RATE, name)
     return samples
 
 
@@ -96,10 +98,23 @@ def voiced_seconds(samples: np.ndarray, rate: int) -> float:
     return float(np.count_nonzero(loud & (peak > 0.5)) * hop / rate)
 
 
+ALIGNED = ("en", "de", "fr")  # languages whose words can be aligned (our voices speak them)
+
+
 def as_speech(samples: np.ndarray, transcript: str | None, language: str) -> Speech:
-    """The Speech of a recording: its own samples; phonemes and words aligned from the
-    transcript when there is one, else none (the jaw follows the sound alone)."""
+    """The Speech of a recording: its own samples, its words and phonemes aligned.
+
+    Without a transcript, Whisper writes one and names its language; in a language our
+    voices do not speak (Spanish, Czech, ...) the words are kept as text but not aligned,
+    and the jaw follows the sound alone."""
     if not transcript or not transcript.strip():
+        from .transcribe import transcribe
+
+        transcript, heard = transcribe(samples, RATE)
+        if heard not in ALIGNED:
+            return Speech(samples, RATE, (), (), VOICE, transcript, language)
+        language = heard
+    if not transcript.strip():
         return Speech(samples, RATE, (), (), VOICE, "", language)
     from .align import align
 

@@ -20,7 +20,7 @@ from ..jobs.media import Media
 from ..jobs.store import JobStore
 from . import access, errors
 from .context import Studio
-from .routes import jobs, pages, photos, plans, shares, verify, videos, voices, work
+from .routes import jobs, pages, photos, plans, recordings, shares, verify, videos, voices, work
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.studio = studio
     app.middleware("http")(access.middleware(settings))
     for router in (pages.router, photos.router, plans.router, videos.router, jobs.router, shares.router,
-                   verify.router, voices.router):
+                   verify.router, voices.router, recordings.router):
         app.include_router(router)
     if settings.broker:
         app.include_router(work.router)

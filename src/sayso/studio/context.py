@@ -17,7 +17,7 @@ from ..jobs.store import JobStore
 from . import schemas
 from .access import client_of
 from .settings import Settings
-from .uploads import Photo, accept_photo
+from .uploads import Photo, Recording, accept_photo, accept_recording
 
 
 @dataclass
@@ -42,6 +42,26 @@ class Studio:
         self.store.keep_photo(client_of(request), kept.sha, kept.name.partition(".")[2], kept.usable,
                               kept.chosen + 1)
         return kept
+
+    def keep_recording(self, request: Request, source: BinaryIO, filename: str) -> Recording:
+        """Check and keep an uploaded recording as the asker's."""
+        kept = accept_recording(source, filename, self.settings, self.media)
+        self.store.keep_recording(client_of(request), kept.sha, kept.name.partition(".")[2], kept.seconds)
+        return kept
+
+    def recording(self, request: Request, recording_id: str) -> str:
+        """The name of a recording the asker uploaded, else NotFoundError about the field."""
+        from ..jobs.media import check_sha
+
+        try:
+            name = self.store.recording(client_of(request), check_sha(recording_id))
+        except NotFoundError:
+            name = None
+        if name is None:
+            error = NotFoundError(f"no recording {recording_id[:12]} was uploaded here: upload it again")
+            error.field = "recording"
+            raise error
+        return name
 
     def view(self, job: Job) -> schemas.VideoOut:
         return schemas.video_out(job, self.store.children(job.id), self.media.preview(job.id).is_file())

@@ -15,6 +15,7 @@ _STATUS: tuple[tuple[type[e.SaysoError], int], ...] = (
     (e.ImageTooLargeError, 413),
     (e.UnsupportedFileError, 415),
     (e.BadImageError, 415),
+    (e.BadAudioError, 415),
     (e.NotFoundError, 404),
     (e.InputNotFoundError, 404),
     (e.AccessError, 401),

@@ -46,6 +46,11 @@ class PhotoOut(BaseModel):
     chosen: int = Field(description="the face animated unless another is chosen")
 
 
+class RecordingOut(BaseModel):
+    id: str = Field(description="the recording's SHA-256; give it as recording_id when making or remixing a video")
+    seconds: float = Field(description="how long it plays")
+
+
 class Options(BaseModel):
     """Direction options on top of the prompt; null keeps what the prompt says."""
 
@@ -83,7 +88,8 @@ class VoiceOut(BaseModel):
 class Summary(BaseModel):
     line: str | None
     voice: str = Field(description="as asked: male, female or a voice's name")
-    speaker: str = Field(description="the voice that speaks the line (see /api/voices)")
+    speaker: str = Field(description="the voice that speaks the line (see /api/voices), or \"recording\": "
+                                     "the person's own recording is heard")
     expressions: list[ChangeOut]
     gaze: list[ChangeOut]
     gestures: list[ChangeOut]
@@ -100,7 +106,8 @@ class PlanOut(BaseModel):
 
 
 class RemixRequest(BaseModel):
-    say: str | None = Field(None, max_length=2000, description="new words to speak")
+    say: str | None = Field(None, max_length=2000, description="new words to speak (with recording_id: its words)")
+    recording_id: str | None = Field(None, description="a recording uploaded with POST /api/recordings, heard instead")
     voice: Voice | None = None
     expression: str | None = Field(None, max_length=200)
     scene: list[str] | None = None
@@ -273,8 +280,8 @@ def summarize(plan: dict[str, Any]) -> Summary:
         move += " (slow)" if camera["speed"] < 1 else " (fast)"
     lines = plan.get("lines") or []
     voice = lines[0]["voice"] if lines else "male"
-    return Summary(line=" ".join(line["text"] for line in lines) or None, voice=voice,
-                   speaker=resolve(voice, plan.get("language", "en")).name, expressions=_changes(plan.get("expressions", [])),
+    speaker = "recording" if plan.get("recording") else resolve(voice, plan.get("language", "en")).name
+    return Summary(line=" ".join(line["text"] for line in lines) or None, voice=voice, speaker=speaker, expressions=_changes(plan.get("expressions", [])),
                    gaze=_changes(plan.get("gaze", [])), gestures=_changes(plan.get("gestures", [])), camera=move,
                    scene=list(plan.get("scene", [])), ambience=list(plan.get("ambience", [])),
                    language=plan.get("language", "en"), ignored=list(plan.get("ignored", [])))

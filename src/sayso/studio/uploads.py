@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import BadImageError, OutputError, UnsupportedFileError, UploadTooLargeError
-from ..jobs.media import PHOTO_SUFFIXES, Media
+from ..jobs.media import PHOTO_SUFFIXES, RECORDING_SUFFIXES, Media
 from ..library import file_hash
 from ..library.cache import keep_face
 from .settings import Settings
@@ -88,6 +88,34 @@ def accept_photo(source: BinaryIO, filename: str, settings: Settings, media: Med
             os.replace(partial, kept)
     keep_face(sha, None, rig)  # the render finds the analysis done
     return Photo(sha, name, width, height, rig.faces, usable, rig.chosen)
+
+
+@dataclass(frozen=True)
+class Recording:
+    sha: str
+    name: str  # <sha256>.<ext>, as kept
+    seconds: float
+
+
+def accept_recording(source: BinaryIO, filename: str, settings: Settings, media: Media) -> Recording:
+    """Check and keep an uploaded recording of a person speaking. Refusals:
+    UploadTooLargeError, BadAudioError (not sound, judged by content), AudioTooLongError,
+    NoSpeechError (silence or noise only)."""
+    import av
+
+    from ..speech import recording
+
+    shown = shown_name(filename)
+    with received(source, media.incoming, settings.max_upload_bytes, f"recording {shown}") as partial:
+        samples = recording.load(partial, name=shown)
+        with av.open(str(partial)) as container:
+            suffix = RECORDING_SUFFIXES.get(container.format.name, RECORDING_SUFFIXES["other"])
+        sha = file_hash(partial)
+        kept = media.recording(f"{sha}{suffix}")
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if not kept.exists():
+            os.replace(partial, kept)
+    return Recording(sha, kept.name, samples.size / recording.RATE)
 
 
 # ISO base media (MP4, MOV, M4V, 3GP): 'ftyp' at 4; Matroska/WebM; AVI

@@ -101,6 +101,9 @@ def create(request: Request, the: Studio = Depends(studio),
            fps: int | None = Form(None), seed: int | None = Form(None, ge=0, le=2**31 - 1),
            face: int | None = Form(None, ge=1, description="which face, 1 = leftmost"),
            captions: str | None = Form(None), label: str | None = Form(None),
+           recording_id: str | None = Form(None, description="a recording uploaded with POST /api/recordings, "
+                                                            "heard instead of a voice"),
+           say: str | None = Form(None, max_length=2000, description="with recording_id: the words said in it"),
            idempotency_key: str | None = Header(None)) -> JSONResponse:
     """Queue a video: 202 with the new job, or 200 with the one an Idempotency-Key already made."""
     names = None if scene is None else [n.strip() for n in scene.split(",") if n.strip() and n.strip() != "none"]
@@ -118,8 +121,14 @@ def create(request: Request, the: Studio = Depends(studio),
                 f"the plan is not valid JSON ({error}): use the plan POST /api/plan returns"), "plan") from None
     the_plan = directed(prompt, options, the.settings.max_prompt_chars, given)
     kept = _photo(request, the, photo, photo_id)
+    heard = the.recording(request, recording_id) if recording_id else None
+    if heard and voice:
+        raise about(BadOptionError("a voice and a recording both say who speaks: choose one of them"), "voice")
+    if say is not None and not heard:
+        raise about(BadOptionError("say goes with a recording (its words): quote the line in the prompt"), "say")
     spec = JobSpec("make", photo=kept.name, plan=the_plan.to_dict(), face=_face(kept, face),
-                   label=_flag(label, "label", True), captions=_flag(captions, "captions", False))
+                   label=_flag(label, "label", True), captions=_flag(captions, "captions", False),
+                   recording=heard, say=say.strip() if say and say.strip() else None)
     return _submit(request, the, spec, prompt, idempotency_key)
 
 
@@ -154,7 +163,9 @@ def remix(request: Request, video_id: str, changes: schemas.RemixRequest, the: S
     parent = the.own(request, video_id)
     if parent.state != JobState.DONE:
         raise ConflictError(f"video {video_id} is {parent.state}: only a finished video can be remixed")
-    asked = changes.model_dump(exclude_none=True, exclude={"captions"})
+    asked = changes.model_dump(exclude_none=True, exclude={"captions", "recording_id"})
+    if changes.recording_id:
+        asked["audio"] = the.recording(request, changes.recording_id)
     if "say" in asked and not asked["say"].strip():
         raise about(BadOptionError("say needs words to speak"), "say")
     if "expression" in asked:

@@ -196,6 +196,8 @@ function setupMake() {
   }
   if (c.limits && c.limits.max_prompt_chars) $("#prompt").maxLength = c.limits.max_prompt_chars;
   updateCount();
+  $("#opt-recording").addEventListener("change", onRecordingChosen);
+  $("#opt-recording-clear").addEventListener("click", () => setRecording(null));
 
   // examples
   if ((c.examples || []).length) {
@@ -286,7 +288,8 @@ function cap(text) {
 }
 
 // errors, each in the slot beside what caused it; source says who set it
-const errorSlots = { photo: "#photo-error", prompt: "#prompt-error", options: "#options-error", make: "#make-banner" };
+const errorSlots = { photo: "#photo-error", prompt: "#prompt-error", options: "#options-error", make: "#make-banner",
+  recording: "#recording-error" };
 const errorSource = {};
 
 function showError(slot, message, source) {
@@ -306,6 +309,7 @@ function clearError(slot, source = null) {
 function placeError(error, source) {
   const field = error.field;
   if (field && PHOTO_FIELDS.has(field)) return showError("photo", error.message, source);
+  if (field === "recording" || (field === "say" && state.recording)) return showError("recording", error.message, source);
   if (field === "prompt" || field === "say") return showError("prompt", error.message, source);
   if (field && OPTION_FIELDS.has(field)) {
     const control = $(`#opt-${field}`);
@@ -440,10 +444,42 @@ function chooseFace(number) {
 
 // -------- plan preview
 
+/** Upload the chosen recording at once: it is checked (speech in it, not too long) before Make. */
+async function onRecordingChosen() {
+  const file = $("#opt-recording").files[0];
+  clearError("recording");
+  if (!file) return setRecording(null);
+  const form = new FormData();
+  form.append("recording", file, file.name);
+  $("#recording-note").textContent = `Checking ${file.name}\u2026`;
+  state.recordingBusy = true;
+  try {
+    const kept = await api("/api/recordings", { method: "POST", form });
+    setRecording({ ...kept, name: file.name });
+  } catch (error) {
+    setRecording(null);
+    if (needsLogin(error)) return;
+    showError("recording", error.message, "recording");
+  } finally {
+    state.recordingBusy = false;
+  }
+}
+
+function setRecording(kept) {
+  state.recording = kept;
+  if (!kept) $("#opt-recording").value = "";
+  $("#recording-note").textContent = kept
+    ? `${kept.name}: ${kept.seconds.toFixed(1)} s, heard instead of a voice.` : "";
+  $("#opt-say-field").hidden = !kept;
+  $("#opt-recording-clear").hidden = !kept;
+  $("#opt-voice").disabled = Boolean(kept);
+  $("#opt-voice-hear").disabled = Boolean(kept);
+}
+
 function optionValues() {
   const values = {};
   const voice = $("#opt-voice").value;
-  if (voice) values.voice = voice;
+  if (voice && !state.recording) values.voice = voice;
   values.size = $("#opt-size").value;
   values.aspect = $("#opt-aspect").value;
   const duration = $("#opt-duration").value.trim();
@@ -513,7 +549,8 @@ function listOrNone(items) {
 function renderSummary(dl, s, extra = []) {
   const rows = [
     ["line", "Says", s.line ? h("q", { class: "line" }, s.line) : h("span", { class: "muted" }, "nothing (a silent clip: put words in quotes)")],
-    ["voice", "Voice", s.speaker && s.speaker !== s.voice ? `${cap(s.voice)}: ${cap(s.speaker)} (${s.language})`
+    ["voice", "Voice", s.speaker === "recording" ? "Your own recording"
+      : s.speaker && s.speaker !== s.voice ? `${cap(s.voice)}: ${cap(s.speaker)} (${s.language})`
       : `${cap(s.voice || "")}${s.language ? ` (${s.language})` : ""}`],
     ["expressions", "Expressions", (s.expressions && s.expressions.length)
       ? changeList(s.expressions) : h("span", { class: "muted" }, "neutral")],
@@ -596,6 +633,14 @@ async function onMake(event) {
   // the default face is the API's choice; naming it anyway would only repeat the face analysis
   if (state.chosen && state.chosen !== state.photo.chosen) form.append("face", String(state.chosen));
   form.append("captions", $("#opt-captions").checked ? "true" : "false");
+  if (state.recording) {
+    form.append("recording_id", state.recording.id);
+    const words = $("#opt-say").value.trim();
+    if (words) form.append("say", words);
+  } else if (state.recordingBusy) {
+    showError("recording", "The recording is still being checked: press Make again in a moment.", "make");
+    return;
+  }
   state.makeKey = state.makeKey || newKey();
   setMakeBusy(true);
   try {
@@ -967,6 +1012,7 @@ async function onDelete() {
 function fillRemix(v) {
   const d = v.remix_defaults || {};
   $("#remix-say").value = d.say || "";
+  $("#remix-recording").value = "";
   $("#remix-voice").value = d.voice || (state.config.voices || ["male"])[0];
   $("#remix-expression").value = d.expression || "";
   $("#remix-camera").value = d.camera || "static";
@@ -992,6 +1038,20 @@ async function onRemix(event) {
   if (camera && camera !== (d.camera || "static")) body.camera = camera;
   const scenes = [...document.querySelectorAll("#remix-scenes input:checked")].map((box) => box.value);
   if ([...scenes].sort().join(",") !== [...(d.scene || [])].sort().join(",")) body.scene = scenes;
+  const recording = $("#remix-recording").files[0];
+  if (recording) {
+    const form = new FormData();
+    form.append("recording", recording, recording.name);
+    try {
+      body.recording_id = (await api("/api/recordings", { method: "POST", form })).id;
+    } catch (error) {
+      if (needsLogin(error)) return;
+      say($("#remix-error"), error.message);
+      return;
+    }
+    delete body.voice;
+    if (words && words === (d.say || "").trim()) delete body.say; // the old words are not this recording's
+  }
   if (!Object.keys(body).length) {
     say($("#remix-error"), "Change the words, the voice, the expression, the camera or the scene first.");
     $("#remix-say").focus();
