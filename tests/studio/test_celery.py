@@ -4,12 +4,15 @@ sees: every video made exactly once, in the library once, whatever dies on the w
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import av
 import httpx
+import numpy as np
 import pytest
 from live import SAYSO, TOKEN, Live, Proxy, Redis, Worker, events, frames_of, free_port, submit, upload, \
     wait_done, wait_running, wait_workers
@@ -69,6 +72,45 @@ def test_twenty_jobs_at_once_on_two_workers_each_made_once(farm, photos):
     finally:
         for c in clients:
             c.close()
+
+
+def test_own_recordings_reach_the_workers_and_remixes_keep_them(farm, photos):
+    speech = photos.parent / "speech"
+    with farm.studio.client() as client:
+        def kept(name: str) -> dict:
+            with open(speech / name, "rb") as fp:
+                response = client.post("/api/recordings", files={"recording": (name, fp)})
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        def heard(video: dict) -> float:
+            with av.open(io.BytesIO(client.get(video["video_url"]).content)) as container:
+                samples = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+            return float(np.sqrt(np.mean(samples**2)))
+
+        first = kept("en_male_psphinx_forever_input2.wav")
+        asked = client.post("/api/videos", data={"photo_id": upload(client, photos), "recording_id": first["id"],
+                                                 "say": "feels like these days go on forever", "size": "480p",
+                                                 "captions": "true"})
+        assert asked.status_code == 202, asked.text
+        made = wait_done(client, asked.json()["id"], timeout=180)
+        assert made["state"] == "done", made
+        assert abs(made["duration"] - (0.45 + first["seconds"] + 0.7)) < 0.1 and heard(made) > 0.01
+        assert "forever" in client.get(made["captions_url"]).text
+        # a remix keeps the recording (the worker fetches it again, from the studio's library) ...
+        same = client.post(f"/api/videos/{made['id']}/remix", json={"expression": "angry"})
+        assert same.status_code == 202, same.text
+        kept_one = wait_done(client, same.json()["id"], timeout=180)
+        assert kept_one["state"] == "done" and abs(kept_one["duration"] - made["duration"]) < 0.05, kept_one
+        assert heard(kept_one) > 0.01
+        # ... or hears another
+        second = kept("en_male_cmu_arctic_awb_a0007.wav")
+        other = client.post(f"/api/videos/{made['id']}/remix", json={"recording_id": second["id"]})
+        assert other.status_code == 202, other.text
+        remixed = wait_done(client, other.json()["id"], timeout=180)
+        assert remixed["state"] == "done", remixed
+        assert abs(remixed["duration"] - (0.45 + second["seconds"] + 0.7)) < 0.1
+        assert all(library_entries(farm.studio, v["recipe"]) == 1 for v in (made, kept_one, remixed))
 
 
 def test_a_worker_killed_mid_job_has_its_job_redelivered_and_made_once(farm, photos):

@@ -25,6 +25,21 @@ OUTPUTS = ("video.mp4", "video.vtt", "video.srt", "video.sayso.json")  # what a 
 MAX_OUTPUT_BYTES = 4 << 30  # one file from a worker
 
 
+def recording_of(media: Media, job: Job, parent_plan: dict | None) -> tuple[str, Path] | None:
+    """The recording a job hears, as (its name <sha256>.<ext>, the studio's file): the one
+    it was given, or for a remix the one its parent was made with (in the library)."""
+    from ..library import Library
+
+    given = job.spec.recording or job.spec.changes.get("audio")
+    if given:
+        return given, media.recording(given)
+    kept = (parent_plan or {}).get("recording")
+    if kept and job.spec.kind == "remix" and "say" not in job.spec.changes and "voice" not in job.spec.changes:
+        path = Library().recording_path(kept)
+        return f"{kept}{path.suffix}", path
+    return None
+
+
 def staged(media: Media, job_id: str, sha: str) -> Path:
     """Where a worker's upload of that content waits for the job's finish (hidden:
     clear_partials removes what a lost worker left)."""
@@ -89,6 +104,9 @@ def accept(media: Media, job: Job, files: dict[str, str], result: dict[str, Any]
             os.replace(paths[name], final)
     library = Library()
     library.keep_photo(photo, job.spec.photo.partition(".")[0])
+    heard = job.spec.recording or job.spec.changes.get("audio")
+    if heard and recipe.plan.get("recording"):  # so a remix of this video finds it, as `sayso make --audio` keeps it
+        library.keep_recording(media.recording(heard), recipe.plan["recording"])
     library.add(recipe, finals["video.mp4"])
     summary = dict(result) | {"video": str(finals["video.mp4"]), "sidecar": str(finals["video.sayso.json"]),
                               "captions": str(finals["video.vtt"]) if "video.vtt" in paths else None,

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import (AccessError, BadOptionError, Cancelled, ConflictError, NotFoundError, SaysoError,
-                      StudioUnreachableError, error_code)
+from ..errors import (AccessError, BadOptionError, Cancelled, ConflictError, InputNotFoundError, NotFoundError,
+                      SaysoError, StudioUnreachableError, error_code)
 from . import celery as tasks
 from .media import Media
 from .model import Job, JobSpec, JobState
@@ -96,6 +96,7 @@ class RemoteJob:
     media: Media
     job: Job
     parent_recipe: str | None = None
+    recording: str | None = None  # the recording the job hears, <sha256>.<ext>
     beat_every: float = 0.2
     stop: bool = False
     studio_lost: bool = False  # the render stopped because the studio stopped answering, not for a cancel
@@ -146,17 +147,30 @@ class RemoteJob:
         return f"/api/work/jobs/{self.job.id}/{path}"
 
     def _fetch_inputs(self) -> None:
-        """The photo (its name is its hash, so a photo fetched once serves every job of it)
-        and a remix's parent video, each checked against its SHA-256."""
+        try:
+            self._fetch_each()
+        except NotFoundError as error:  # the studio lost an input: the job cannot be made, say why
+            raise InputNotFoundError(str(error)) from None
+
+    def _fetch_each(self) -> None:
+        """The photo and the recording (their names are their hashes, so one fetched once
+        serves every job of it) and a remix's parent video, each checked against its SHA-256."""
         from ..library import Library
 
-        photo = self.media.photo(self.job.spec.photo)
-        sha = self.job.spec.photo.partition(".")[0]
-        if not (photo.is_file() and _sha(photo) == sha):
-            self._fetch("photo", photo, sha)
+        photo = self._cached("photo", self.media.photo(self.job.spec.photo))
+        if self.recording:
+            heard = self._cached("recording", self.media.recording(self.recording))
+            Library().keep_recording(heard, self.recording.partition(".")[0])  # where remix() looks for it
         if self.job.spec.parent:
             self._fetch("parent", self.media.video(self.job.spec.parent), None)
-            Library().keep_photo(photo, sha)  # where remix() looks for the parent's photo
+            Library().keep_photo(photo, photo.name.partition(".")[0])  # where remix() looks for the parent's photo
+
+    def _cached(self, which: str, local: Path) -> Path:
+        """An input named by its hash: the copy here if it is whole, else fetched."""
+        sha = local.name.partition(".")[0]
+        if not (local.is_file() and _sha(local) == sha):
+            self._fetch(which, local, sha)
+        return local
 
     def _fetch(self, which: str, target: Path, sha: str | None) -> None:
         response = self.client.call("GET", self._path(f"inputs/{which}"), params={"worker": self.worker})
@@ -273,7 +287,7 @@ def render(task, job_id: str) -> str:
     spec = JobSpec.from_dict(claimed["spec"])
     job = Job(id=claimed["id"], owner="", spec=spec, prompt=claimed["prompt"], state=JobState.RUNNING,
               created=time.time(), attempts=claimed["attempts"])
-    return RemoteJob(_here.client, name, _here.media, job, claimed.get("parent_recipe"),
+    return RemoteJob(_here.client, name, _here.media, job, claimed.get("parent_recipe"), claimed.get("recording"),
                      beat_every=float((_here.answer or {}).get("beat", 0.2))).run()
 
 

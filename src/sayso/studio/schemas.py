@@ -255,6 +255,7 @@ class ClaimOut(BaseModel):
     prompt: str
     attempts: int
     parent_recipe: str | None = None
+    recording: str | None = Field(None, description="the recording the job hears (<sha256>.<ext>): fetch it")
 
 
 def _when(at: dict[str, Any], count: int) -> str:

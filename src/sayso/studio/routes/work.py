@@ -14,7 +14,7 @@ from ...errors import NotFoundError
 from ...jobs import JobState
 from ...jobs.distributed import CeleryRunner, Node
 from ...jobs.media import check_job_id
-from ...jobs.receive import accept, receive
+from ...jobs.receive import accept, receive, recording_of
 from ...library import file_hash
 from .. import schemas
 from ..context import Studio, studio
@@ -39,8 +39,13 @@ def claim(job_id: str, body: schemas.WorkerIn, the: Studio = Depends(studio),
     """The job, now this worker's; 409 when it is not waiting (a duplicate delivery: do nothing)."""
     job = celery.claim(check_job_id(job_id), body.worker)
     parent = the.store.get(job.spec.parent) if job.spec.parent else None
+    heard = recording_of(the.media, job, _plan_of(parent))
     return schemas.ClaimOut(id=job.id, spec=job.spec.to_dict(), prompt=job.prompt, attempts=job.attempts,
-                            parent_recipe=parent.recipe if parent else None)
+                            parent_recipe=parent.recipe if parent else None, recording=heard[0] if heard else None)
+
+
+def _plan_of(job) -> dict | None:
+    return (job.result or {}).get("plan") if job is not None else None
 
 
 @router.post("/jobs/{job_id}/beat")
@@ -52,16 +57,21 @@ def beat(job_id: str, body: schemas.BeatIn, celery: CeleryRunner = Depends(runne
 @router.get("/jobs/{job_id}/inputs/{which}", response_class=FileResponse)
 def inputs(job_id: str, which: str, worker: str, the: Studio = Depends(studio),
            celery: CeleryRunner = Depends(runner)) -> FileResponse:
-    """photo (named by its SHA-256) or parent (a remix's source video), with X-Sha256."""
+    """photo (named by its SHA-256), parent (a remix's source video) or recording (the one
+    the job hears, named by its SHA-256), with X-Sha256."""
     job = celery.holder(check_job_id(job_id), worker)
+    heard = recording_of(the.media, job, _plan_of(the.store.get(job.spec.parent) if job.spec.parent else None))
     if which == "photo":
         path = the.media.photo(job.spec.photo)
         sha = job.spec.photo.partition(".")[0]
     elif which == "parent" and job.spec.parent:
         path = the.media.video(job.spec.parent)
         sha = file_hash(path) if path.is_file() else ""
+    elif which == "recording" and heard:
+        path, sha = heard[1], heard[0].partition(".")[0]
     else:
-        raise NotFoundError(f"job {job_id} has no input {which[:20]!r}: ask for photo, or parent for a remix")
+        raise NotFoundError(f"job {job_id} has no input {which[:20]!r}: ask for photo, parent (a remix) or "
+                            "recording (a job with one)")
     if not path.is_file():
         raise NotFoundError(f"the {which} of job {job_id} is gone from the studio: make the video again")
     return FileResponse(path, headers={"X-Sha256": sha})
