@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import av
 import httpx
@@ -208,14 +209,27 @@ def test_a_cancel_from_the_studio_stops_its_worker_within_a_second(farm, photos)
         assert wait_done(client, submit(client, photo, 1.0, seed=10), timeout=60)["state"] == "done"
 
 
-def test_a_worker_that_cannot_reach_the_studio_fails_its_job_with_the_reason(tmp_path, photos):
+@contextmanager
+def one_worker(tmp_path, studio_env: dict | None = None, worker_env: dict | None = None, proxy: bool = False):
+    """A studio of a test's own with one worker (through a network that can be cut, if proxy)."""
     redis = Redis(tmp_path / "redis").start()
-    studio = Live(tmp_path / "studio", free_port(), token=TOKEN, env={"SAYSO_BROKER": redis.url}).start()
-    network = Proxy(studio.port)
-    worker = Worker(tmp_path / "worker", redis.url, f"http://127.0.0.1:{network.port}", "cut-off",
-                    env={"SAYSO_PATIENCE": "1"}).start()
+    studio = Live(tmp_path / "studio", free_port(), token=TOKEN,
+                  env={"SAYSO_BROKER": redis.url} | (studio_env or {})).start()
+    network = Proxy(studio.port) if proxy else None
+    worker = Worker(tmp_path / "worker", redis.url, f"http://127.0.0.1:{network.port if network else studio.port}",
+                    "lone", env=worker_env or {}).start()
     try:
-        wait_workers(studio, ["cut-off"])
+        worker.wait_warm()
+        wait_workers(studio, ["lone"])
+        yield studio, worker, network
+    finally:
+        worker.kill()
+        studio.stop()
+        redis.stop()
+
+
+def test_a_worker_that_cannot_reach_the_studio_fails_its_job_with_the_reason(tmp_path, photos):
+    with one_worker(tmp_path, worker_env={"SAYSO_PATIENCE": "1"}, proxy=True) as (studio, worker, network):
         network.close()  # from now on the worker cannot reach the studio; the studio still reaches Redis
         with studio.client() as client:
             video_id = submit(client, upload(client, photos), 1.0)
@@ -224,16 +238,26 @@ def test_a_worker_that_cannot_reach_the_studio_fails_its_job_with_the_reason(tmp
             assert video["state"] == "failed", video
             assert video["error"]["code"] == "studio_unreachable", video
             message = video["error"]["message"]
-            assert f"worker cut-off could not reach the studio at http://127.0.0.1:{network.port}" in message
+            assert f"worker lone could not reach the studio at http://127.0.0.1:{network.port}" in message
             assert "--server" in message
             assert time.monotonic() - started < 45
             time.sleep(3)  # and it stays failed: not retried forever
             assert client.get(f"/api/videos/{video_id}").json()["state"] == "failed"
             assert client.get("/api/health").json()["queue"] == {"render": 0, "fast": 0}
-    finally:
-        worker.kill()
-        studio.stop()
-        redis.stop()
+
+
+def test_a_render_past_the_time_limit_is_stopped_and_failed(tmp_path, photos):
+    with one_worker(tmp_path, studio_env={"SAYSO_JOB_TIMEOUT": "2"}) as (studio, worker, _):
+        with studio.client() as client:
+            photo = upload(client, photos)
+            video_id = submit(client, photo, 30.0)
+            video = wait_done(client, video_id, timeout=60)
+            assert video["state"] == "failed" and video["error"]["code"] == "timeout", video
+            assert "ran past the limit of 2 s" in video["error"]["message"]
+            assert video["video_url"] is None
+            # its worker stopped rendering it: the next job is made at once
+            assert wait_done(client, submit(client, photo, 1.0), timeout=30)["state"] == "done"
+            assert worker.alive()
 
 
 def test_what_goes_wrong_at_start_says_what_to_do(farm, tmp_path):
