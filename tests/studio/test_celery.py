@@ -260,6 +260,20 @@ def test_a_render_past_the_time_limit_is_stopped_and_failed(tmp_path, photos):
             assert worker.alive()
 
 
+def test_a_worker_takes_only_its_queues(tmp_path, photos):
+    with one_worker(tmp_path, worker_env={"SAYSO_QUEUES": "fast"}) as (studio, worker, _):
+        with studio.client() as client:
+            photo = upload(client, photos)
+            long_one = submit(client, photo, 6.0, size="720p")  # the render queue: no worker takes it
+            short_one = submit(client, photo, 1.0)  # 480p, 1 s: the fast queue
+            assert wait_done(client, short_one, timeout=60)["state"] == "done"
+            time.sleep(1)
+            assert client.get(f"/api/videos/{long_one}").json()["state"] == "queued"
+            health = client.get("/api/health").json()
+            assert health["queue"] == {"render": 1, "fast": 0}, health
+            assert [n["queues"] for n in health["nodes"]] == [["fast"]]
+
+
 def test_what_goes_wrong_at_start_says_what_to_do(farm, tmp_path):
     def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         import os
