@@ -106,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", metavar="A,B", help="queues to take jobs from (default render,fast)")
     worker.add_argument("--data-dir", help="this worker's own folder: inputs cache, scratch (default: sayso's)")
     worker.add_argument("--name", help="this worker's name in the studio (default: host name and pid)")
+    worker.add_argument("--patience", type=float, metavar="S",
+                        help="seconds to keep trying a studio that does not answer (default 20)")
 
     status = sub.add_parser("status", help="a studio's workers, queue and jobs")
     status.add_argument("--server", metavar="URL", help="the studio (default http://127.0.0.1:8000, or SAYSO_SERVER)")
@@ -334,7 +336,7 @@ def _worker(args: argparse.Namespace) -> int:
     from .jobs.remote import work
 
     return work(broker=args.broker, server=args.server, token=args.token, concurrency=args.concurrency,
-                queues=args.queues, data_dir=args.data_dir, name=args.name)
+                queues=args.queues, data_dir=args.data_dir, name=args.name, patience=args.patience)
 
 
 def _status(args: argparse.Namespace) -> int:
