@@ -7,18 +7,21 @@ cd "$(dirname "$0")"
 
 # 1. System packages. The engine needs none (PyAV bundles FFmpeg, mediapipe its own GL
 #    libraries, piper its espeak-ng data); the studio's browser tests drive Debian's
-#    Chromium through its ChromeDriver. Installed when missing, where apt-get exists.
+#    Chromium through its ChromeDriver, and the distributed runner's tests (sayso serve
+#    --broker, sayso worker) start Debian's redis-server. Installed when missing, where
+#    apt-get exists.
 NEED=()
 command -v python3.11 >/dev/null 2>&1 || python3 -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null \
   || NEED+=(python3.11 python3.11-venv)
 command -v chromium >/dev/null 2>&1 || NEED+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || NEED+=(chromium-driver)
+command -v redis-server >/dev/null 2>&1 || NEED+=(redis-server)
 if [ "${#NEED[@]}" -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${NEED[@]}"
   else
-    echo "install.sh: please install ${NEED[*]} (the studio's browser tests need Chromium and ChromeDriver)" >&2
+    echo "install.sh: please install ${NEED[*]} (the studio's browser tests need Chromium and ChromeDriver, the Celery runner's redis-server)" >&2
   fi
 fi
 

@@ -95,6 +95,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="render processes (default: half the cores, at least 1)")
     serve.add_argument("--token", help="access token (or SAYSO_TOKEN); required beyond 127.0.0.1")
     serve.add_argument("--data-dir", help="where the studio keeps everything (default: sayso's data folder)")
+    serve.add_argument("--broker", metavar="redis://HOST:PORT/DB",
+                       help="render on Celery workers (sayso worker) through this Redis (or SAYSO_BROKER); needs --token")
+
+    worker = sub.add_parser("worker", help="render a studio's jobs on this machine, taken from its Celery broker")
+    worker.add_argument("--broker", metavar="redis://HOST:PORT/DB", help="the studio's broker (or SAYSO_BROKER)")
+    worker.add_argument("--server", metavar="URL", help="the studio, e.g. http://studio-host:8000 (or SAYSO_SERVER)")
+    worker.add_argument("--token", help="the studio's access token (or SAYSO_TOKEN)")
+    worker.add_argument("--concurrency", type=int, help="jobs at once, one process each (default: half the cores)")
+    worker.add_argument("--queues", metavar="A,B", help="queues to take jobs from (default render,fast)")
+    worker.add_argument("--data-dir", help="this worker's own folder: inputs cache, scratch (default: sayso's)")
+    worker.add_argument("--name", help="this worker's name in the studio (default: host name and pid)")
+    worker.add_argument("--patience", type=float, metavar="S",
+                        help="seconds to keep trying a studio that does not answer (default 20)")
+
+    status = sub.add_parser("status", help="a studio's workers, queue and jobs")
+    status.add_argument("--server", metavar="URL", help="the studio (default http://127.0.0.1:8000, or SAYSO_SERVER)")
+    status.add_argument("--token", help="the studio's access token, for its workers and queue (or SAYSO_TOKEN)")
+    status.add_argument("--json", action="store_true", help="as JSON")
 
     voices = sub.add_parser("voices", help="the voices, their languages and a sample line each")
     voices.add_argument("--json", action="store_true", help="as JSON")
@@ -310,14 +328,29 @@ def _voices(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .studio.serve import serve
 
-    return serve(host=args.host, port=args.port, workers=args.workers, token=args.token, data_dir=args.data_dir)
+    return serve(host=args.host, port=args.port, workers=args.workers, token=args.token, data_dir=args.data_dir,
+                 broker=args.broker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .jobs.remote import work
+
+    return work(broker=args.broker, server=args.server, token=args.token, concurrency=args.concurrency,
+                queues=args.queues, data_dir=args.data_dir, name=args.name, patience=args.patience)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from .jobs.remote import status
+
+    return status(args.server, args.token, as_json=args.json)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return {"make": _make, "remix": _remix, "verify": _verify, "library": _library,
-                "plan": _plan, "voices": _voices, "serve": _serve}[args.command](args)
+                "plan": _plan, "voices": _voices, "serve": _serve, "worker": _worker,
+                "status": _status}[args.command](args)
     except SaysoError as error:
         print(f"sayso: {error}", file=sys.stderr)
         return error.exit_code

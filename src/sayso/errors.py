@@ -146,6 +146,18 @@ class AudioTooLongError(SaysoError, ValueError):
     exit_code = 26
 
 
+class BrokerError(SaysoError, ConnectionError):
+    """The job broker (Redis) cannot be reached, or is not a broker sayso can use."""
+
+    exit_code = 27  # 20-23 are sayso verify's verdicts
+
+
+class StudioUnreachableError(SaysoError, ConnectionError):
+    """A worker cannot reach its studio over HTTP (wrong --server, studio down, network)."""
+
+    exit_code = 28
+
+
 def error_code(error: BaseException) -> str:
     """A stable snake_case name for an error, for JSON: NoFaceError -> "no_face"."""
     import re

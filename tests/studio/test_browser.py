@@ -255,6 +255,9 @@ def seen(driver) -> dict:
 
 def open_studio(driver, studio) -> None:
     driver.get(studio.url + "/")
+    if studio.token:  # a studio with workers elsewhere has a token: sign in as a user would
+        shown(driver, "#screen-login")
+        driver.find_element(By.ID, "login-token").send_keys(studio.token + "\n")
     shown(driver, "#screen-make")
     shown(driver, "#example-list .chip")
 
@@ -275,7 +278,15 @@ def faces_drawn(driver, count: int):
 # ------------------------------------------------------------------ the tests
 
 
-def test_make_remix_share_and_verify(studio, open_browser, screens, tmp_path):
+@pytest.fixture(params=["local", "celery"])
+def any_studio(request):
+    """The studio with its own render processes, and with Celery workers over Redis: the
+    page must not tell them apart."""
+    return request.getfixturevalue("studio" if request.param == "local" else "celery_studio")
+
+
+def test_make_remix_share_and_verify(any_studio, open_browser, screens, tmp_path):
+    studio = any_studio
     browser = open_browser()
     d = browser.driver
     open_studio(d, studio)

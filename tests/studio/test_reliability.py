@@ -3,40 +3,17 @@ killed with SIGKILL mid-job, render processes killed mid-job, a restart with a q
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import av
 import pytest
-from live import events, wait_done, wait_running
+from live import events, frames_of, submit, upload, wait_done, wait_running
 
 from sayso.library import Library
 
 pytestmark = pytest.mark.slow
-
-ASTRONAUT = "skimage_astronaut.png"
-
-
-def upload(client, photos) -> str:
-    with open(photos / ASTRONAUT, "rb") as fp:
-        response = client.post("/api/photos", files={"photo": (ASTRONAUT, fp)})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def submit(client, photo: str, duration: float, seed: int = 0) -> str:
-    response = client.post("/api/videos", data={"photo_id": photo, "prompt": "She looks around and smiles.",
-                                                "size": "480p", "duration": str(duration), "seed": str(seed)})
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
-
-
-def frames_of(client, video: dict) -> int:
-    with av.open(io.BytesIO(client.get(video["video_url"]).content)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 def test_twenty_concurrent_submissions_all_finish_once_each(studio, photos):

@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BusyError
 from .media import Media
 from .model import Event, Job, JobState
+from .runner import check_room
 from .store import JobStore
 
 MAX_ATTEMPTS = 2  # a job whose worker died is tried once more, then failed
@@ -83,12 +83,7 @@ class LocalRunner:
 
     def submit(self, job: Job) -> tuple[Job, bool]:
         with self._lock:
-            existing = self.store.get(job.id)
-            if existing is None:
-                pending = self.store.pending()
-                if pending >= self.max_queued:
-                    raise BusyError(f"the queue is full ({pending} videos waiting): try again in a minute",
-                                    retry_after=self._wait_estimate(pending))
+            check_room(self.store, job, self.max_queued, len(self.slots))
             return self.store.add(job)
 
     def get(self, job_id: str) -> Job | None:
@@ -152,6 +147,3 @@ class LocalRunner:
             if job.started is not None and time.time() - job.started > self.job_timeout:
                 slot.timed_out = True
                 slot.process.kill()  # the next look sees the death and retries or fails the job
-
-    def _wait_estimate(self, pending: int) -> int:
-        return int(min(300, 5 + 4 * pending / max(1, len(self.slots))))

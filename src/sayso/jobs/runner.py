@@ -7,9 +7,13 @@ studio does not change."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from ..errors import BusyError
 from .model import Event, Job
+
+if TYPE_CHECKING:
+    from .store import JobStore
 
 
 class Runner(Protocol):
@@ -34,3 +38,11 @@ class Runner(Protocol):
 
     def health(self) -> dict:
         """Workers alive and jobs by state, for /api/health."""
+
+
+def check_room(store: "JobStore", job: Job, max_queued: int, processes: int) -> None:
+    """BusyError (with a fair Retry-After) when a new job would pass the queue's limit;
+    a job already there (the same request again) always gets in."""
+    if store.get(job.id) is None and (pending := store.pending()) >= max_queued:
+        raise BusyError(f"the queue is full ({pending} videos waiting): try again in a minute",
+                        retry_after=int(min(300, 5 + 4 * pending / max(1, processes))))

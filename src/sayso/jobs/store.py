@@ -145,6 +145,10 @@ class JobStore:
         with self._db() as db:
             return db.execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()[0]
 
+    def queued(self) -> list[Job]:
+        """Jobs waiting, oldest first."""
+        return self._select("WHERE state = 'queued' ORDER BY created, id", ())
+
     def running(self, worker: str | None = None) -> list[Job]:
         if worker is None:
             return self._select("WHERE state = 'running'", ())
@@ -196,6 +200,25 @@ class JobStore:
             self._event(db, row[0], "state", {"state": "running"})
         return self.get(row[0])
 
+    def take(self, job_id: str, worker: str) -> Job | None:
+        """Take this queued job for worker (a remote worker's claim), or None if it is not queued."""
+        with self._write() as db:
+            taken = db.execute("UPDATE jobs SET state = 'running', worker = ?, started = ?, attempts = attempts + 1, "
+                               "cancel = 0 WHERE id = ? AND state = 'queued'", (worker, time.time(), job_id)).rowcount
+            if taken:
+                self._event(db, job_id, "state", {"state": "running"})
+        return self.get(job_id) if taken else None
+
+    def by_worker(self) -> dict[str, dict[str, float]]:
+        """For each worker that ran jobs: done, failed, retried (jobs it took after another
+        try was lost) and the seconds its finished jobs took."""
+        with self._db() as db:
+            rows = db.execute("SELECT worker, SUM(state = 'done'), SUM(state = 'failed'), SUM(attempts > 1), "
+                              "SUM(CASE WHEN state = 'done' THEN finished - started ELSE 0 END) FROM jobs "
+                              "WHERE worker IS NOT NULL GROUP BY worker").fetchall()
+        return {w: {"done": d or 0, "failed": f or 0, "retried": r or 0, "render_seconds": round(s or 0.0, 2)}
+                for w, d, f, r, s in rows}
+
     def progress(self, job_id: str, stage: str, done: int, total: int) -> float:
         share = percent(stage, done, total)
         with self._write() as db:
@@ -210,12 +233,14 @@ class JobStore:
 
     def finish(self, job_id: str, state: JobState, *, worker: str | None = None, error_code: str | None = None,
                error_message: str | None = None, recipe: str | None = None,
-               result: dict[str, Any] | None = None) -> bool:
-        """Close a job once; False if it was no longer running (for worker, if given)."""
+               result: dict[str, Any] | None = None, queued: bool = False) -> bool:
+        """Close a job once; False if it was no longer running (for worker, if given).
+        queued=True closes a job still waiting too (a failure no worker could report)."""
+        states = "('running', 'queued')" if queued else "('running')"
         with self._write() as db:
             sql = ("UPDATE jobs SET state = ?, finished = ?, error_code = ?, error_message = ?, recipe = ?, "
                    "result = ?, percent = CASE WHEN ? = 'done' THEN 100 ELSE percent END "
-                   "WHERE id = ? AND state = 'running'")
+                   f"WHERE id = ? AND state IN {states}")
             args: tuple = (state.value, time.time(), error_code, error_message, recipe,
                            json.dumps(result) if result is not None else None, state.value, job_id)
             if worker is not None:

@@ -9,7 +9,10 @@ limit. One middleware, before any route.
 - Each client may make rate_per_minute changes (POST, DELETE) a minute (token bucket);
   past that, 429 with Retry-After.
 - A request whose declared length is over the upload limit is refused before its body
-  is read (413); one without a declared length is counted as it arrives (uploads)."""
+  is read (413); one without a declared length is counted as it arrives (uploads).
+- The workers' routes (/api/work/, Celery runner only) always need the token, and are
+  neither rate limited nor held to the upload limit: a worker beats several times a
+  second and sends back whole videos."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ TOKEN_COOKIE = "sayso_token"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _OPEN_PATHS = ("/s/", "/api/shared/", "/static/", "/api/login", "/api/config", "/api/health", "/favicon")
 _CHANGES = ("POST", "PUT", "PATCH", "DELETE")
+_WORKERS = "/api/work/"
 _FORM_SLACK = 64 * 1024  # a form's other fields and boundaries, beside its file
 
 
@@ -87,6 +91,11 @@ def middleware(settings: Settings):
         fresh = not _CLIENT_ID.fullmatch(cookie)
         request.state.client = secrets.token_urlsafe(16) if fresh else cookie
         path = request.url.path
+        if path.startswith(_WORKERS):
+            if not (settings.token and authorized(request, settings)):
+                return errors.body(401, "access", "the studio refused this worker's token: give the worker the "
+                                                  "studio's access token (--token or SAYSO_TOKEN)", "token")
+            return await call_next(request)
         if path.startswith("/api/") and not path.startswith(_OPEN_PATHS) and not authorized(request, settings):
             return errors.body(401, "access", "this studio needs its access token: sign in with it "
                                               "(Authorization: Bearer TOKEN)", "token")

@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..errors import SaysoError
+from ..jobs import Runner
 from ..jobs.local import LocalRunner
 from ..jobs.media import Media
 from ..jobs.store import JobStore
 from . import access, errors
 from .context import Studio
-from .routes import jobs, pages, photos, plans, recordings, shares, verify, videos, voices
+from .routes import jobs, pages, photos, plans, recordings, shares, verify, videos, voices, work
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -44,6 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (pages.router, photos.router, plans.router, videos.router, jobs.router, shares.router,
                    verify.router, voices.router, recordings.router):
         app.include_router(router)
+    if settings.broker:
+        app.include_router(work.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
     return app
@@ -60,9 +63,18 @@ def _studio(settings: Settings) -> Studio:
         stale.unlink(missing_ok=True)
     tempfile.tempdir = str(media.incoming)  # multipart spooling stays inside the data folder too
     store = JobStore(media.jobs_db)
-    runner = LocalRunner(store, media, workers=settings.workers, max_queued=settings.max_queued,
-                         job_timeout=settings.job_timeout, log=settings.root / "workers.log")
-    return Studio(settings, media, store, runner)
+    return Studio(settings, media, store, _runner(settings, store, media))
+
+
+def _runner(settings: Settings, store: JobStore, media: Media) -> Runner:
+    """Render processes of the studio's own (the default), or Celery workers anywhere (--broker)."""
+    if settings.broker:
+        from ..jobs.distributed import CeleryRunner
+
+        return CeleryRunner(store, media, broker=settings.broker, max_queued=settings.max_queued,
+                            job_timeout=settings.job_timeout, lease=settings.lease)
+    return LocalRunner(store, media, workers=settings.workers, max_queued=settings.max_queued,
+                       job_timeout=settings.job_timeout, log=settings.root / "workers.log")
 
 
 def _error_handlers(app: FastAPI) -> None:

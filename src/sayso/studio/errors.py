@@ -23,6 +23,8 @@ _STATUS: tuple[tuple[type[e.SaysoError], int], ...] = (
     (e.BusyError, 429),
     (e.OutputError, 507),
     (e.Cancelled, 409),
+    (e.BrokerError, 503),
+    (e.StudioUnreachableError, 502),
 )
 
 # the form field a class of error is about, unless the error names its own (error.field)

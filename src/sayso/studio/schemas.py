@@ -214,6 +214,50 @@ class LoginRequest(BaseModel):
 # ------------------------------------------------------------------ views
 
 
+# ---------------------------------------------------------------- what workers send
+
+WorkerName = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9@._:/-]+$",
+                   description="the worker process: NODE/PID")
+
+
+class NodeIn(BaseModel):
+    """A `sayso worker` saying it is there (at start, then every few seconds)."""
+
+    name: str = Field(min_length=1, max_length=160, pattern=r"^[A-Za-z0-9@._:-]+$")
+    host: str = Field("", max_length=200)
+    pid: int = 0
+    concurrency: int = Field(1, ge=0, le=1024)
+    queues: list[str] = Field(default_factory=list, max_length=32)
+    version: str = Field("", max_length=40)
+
+
+class WorkerIn(BaseModel):
+    worker: str = WorkerName
+
+
+class BeatIn(WorkerIn):
+    stage: str | None = Field(None, max_length=20)
+    done: int = Field(0, ge=0)
+    total: int = Field(0, ge=0)
+
+
+class FinishIn(WorkerIn):
+    state: Literal["done", "failed", "cancelled", "queued"] = Field(description="queued: handed back, not done")
+    files: dict[str, str] = Field(default_factory=dict, description="video.mp4, video.vtt, video.sayso.json -> SHA-256")
+    result: dict[str, Any] = Field(default_factory=dict, description="the render's summary")
+    error_code: str | None = Field(None, max_length=60)
+    error_message: str | None = Field(None, max_length=2000)
+
+
+class ClaimOut(BaseModel):
+    id: str
+    spec: dict[str, Any]
+    prompt: str
+    attempts: int
+    parent_recipe: str | None = None
+    recording: str | None = Field(None, description="the recording the job hears (<sha256>.<ext>): fetch it")
+
+
 def _when(at: dict[str, Any], count: int) -> str:
     if at.get("seconds") is not None:
         return f"at {at['seconds']:g} s"

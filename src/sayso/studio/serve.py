@@ -16,10 +16,17 @@ def serve(**options) -> int:
 
     settings = load(**options)
     _check_port_free(settings.host, settings.port)
+    if settings.broker:
+        from ..jobs.celery import ping, safe_url
+
+        ping(settings.broker)  # BrokerError: one line and its exit code, before anything starts
+        renders = f"jobs to Celery workers through {safe_url(settings.broker)}"
+    else:
+        renders = f"{settings.workers} render process{'es' if settings.workers > 1 else ''}"
     app = create_app(settings)
     where = f"http://{'[' + settings.host + ']' if ':' in settings.host else settings.host}:{settings.port}"
-    print(f"sayso studio on {where} ({settings.workers} render process{'es' if settings.workers > 1 else ''}, "
-          f"data in {settings.root}); Ctrl-C stops it", file=sys.stderr, flush=True)
+    print(f"sayso studio on {where} ({renders}, data in {settings.root}); Ctrl-C stops it", file=sys.stderr,
+          flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=5)
     return 0

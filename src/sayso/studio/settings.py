@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     max_queued: int = Field(64, ge=1)  # queued + running jobs; beyond it 429
     rate_per_minute: int = Field(120, ge=1)  # changes (POST, DELETE) per client per minute
     job_timeout: float = Field(600.0, gt=0)  # seconds a render may take before its worker is killed
+    broker: str | None = None  # redis://host:port/db: jobs go to Celery workers (sayso worker) instead
+    lease: float = Field(10.0, gt=0.5, le=600)  # seconds a worker may stay silent before its job goes to another
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_redis(cls, broker: str | None) -> str | None:
+        return _redis_url(broker) if broker else None
 
     @field_validator("token")
     @classmethod
@@ -45,6 +52,9 @@ class Settings(BaseSettings):
         if not _loopback(self.host) and not self.token:
             raise ValueError(f"binding to {self.host} lets other machines in: set an access token "
                              "(--token or SAYSO_TOKEN), or bind to 127.0.0.1")
+        if self.broker and not self.token:
+            raise ValueError("workers sign in to the studio with its access token: set one (--token or SAYSO_TOKEN) "
+                             "when you give --broker")
         return self
 
     @property
@@ -63,6 +73,59 @@ class Settings(BaseSettings):
         return int(self.max_megapixels * 1_000_000)
 
 
+class WorkerSettings(BaseSettings):
+    """`sayso worker`: where the jobs come from (broker), where their inputs and results
+    go (server, with the studio's token), and how many at once. SAYSO_<NAME> as well."""
+
+    model_config = SettingsConfigDict(env_prefix="SAYSO_", extra="ignore")
+
+    broker: str
+    server: str
+    token: str = Field(min_length=16)
+    concurrency: int = Field(default_factory=_default_workers, ge=1, le=64)  # render processes
+    queues: str = "render,fast"  # comma-separated: a worker for previews only takes --queues fast
+    data_dir: Path | None = None  # the worker's own folder: inputs cache, scratch renders
+    name: str | None = None  # this worker's name in the studio (default: host name and pid)
+    patience: float = Field(20.0, gt=0, le=3600)  # seconds to keep trying a studio that does not answer
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_redis(cls, broker: str) -> str:
+        return _redis_url(broker)
+
+    @field_validator("server")
+    @classmethod
+    def _server_http(cls, server: str) -> str:
+        if not server.startswith(("http://", "https://")):
+            raise ValueError(f"the studio's address {server!r} must start with http:// or https://, "
+                             "e.g. --server http://studio-host:8000")
+        return server.rstrip("/")
+
+    @field_validator("queues")
+    @classmethod
+    def _queue_names(cls, queues: str) -> str:
+        names = [q.strip() for q in queues.split(",") if q.strip()]
+        if not names or any(not q.replace("-", "").replace("_", "").isalnum() for q in names):
+            raise ValueError(f"{queues!r} is not a list of queue names: use e.g. --queues render,fast")
+        return ",".join(names)
+
+    @property
+    def queue_names(self) -> tuple[str, ...]:
+        return tuple(self.queues.split(","))
+
+    @property
+    def root(self) -> Path:
+        from ..settings import data_dir
+
+        return (self.data_dir or data_dir()) / "worker"
+
+
+def _redis_url(url: str) -> str:
+    if not url.startswith(("redis://", "rediss://")):
+        raise ValueError(f"the broker {url[:60]!r} must be a Redis address, e.g. redis://queue-host:6379/0")
+    return url
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -72,14 +135,17 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def load(**options) -> Settings:
-    """Settings from the environment with options on top; BadOptionError names what is wrong."""
+def load(kind: type[BaseSettings] = Settings, **options):
+    """Settings (or WorkerSettings) from the environment with options on top;
+    BadOptionError names what is wrong."""
     from pydantic import ValidationError
 
     try:
-        return Settings(**{k: v for k, v in options.items() if v is not None})
+        return kind(**{k: v for k, v in options.items() if v is not None})
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            where, message = f"--{where.replace('_', '-')}", f"is missing: give it (or set SAYSO_{where.upper()})"
         raise BadOptionError(f"{where}: {message}" if where != "settings" else message) from None

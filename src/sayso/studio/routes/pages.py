@@ -40,13 +40,17 @@ def share_page(share_id: str) -> FileResponse:
 
 
 @router.get("/api/health", tags=["studio"])
-def health(the: Studio = Depends(studio)) -> dict:
-    """Is the studio up, how many render processes, how many jobs in each state."""
+def health(request: Request, the: Studio = Depends(studio)) -> dict:
+    """Is the studio up, how many render processes, how many jobs in each state; with
+    Celery also (to holders of the token) the broker, its queues' lengths and each worker
+    with its figures."""
     found = the.runner.health()
     jobs = found["jobs"]
-    return {"ok": found["workers"] > 0, "version": __version__, "runner": found["runner"],
+    details = ("broker", "broker_state", "queue", "nodes") if authorized(request, the.settings) else ()
+    extra = {key: found[key] for key in details if key in found}
+    return {"ok": found.get("ok", found["workers"] > 0), "version": __version__, "runner": found["runner"],
             "workers": found["workers"], "queued": jobs.get("queued", 0), "running": jobs.get("running", 0),
-            "jobs": jobs}
+            "jobs": jobs, **extra}
 
 
 @router.get("/api/config", tags=["studio"])
