@@ -1,9 +1,11 @@
 """Where the words of a transcript sound in a recording.
 
-No aligner model ships for German or French, so one method serves every language: a
-voice of ours speaks the transcript (its phoneme times are exact), and dynamic time
-warping on MFCCs and loudness maps its time onto the recording's. The reference is
-padded with silence so the recording's own pauses before and after have somewhere to go.
+English: pocketsphinx's forced alignment, its acoustic model in the wheel. No aligner
+model ships for German or French (or for an English word outside pocketsphinx's
+dictionary), so there a voice of ours speaks the transcript (its phoneme times are
+exact) and dynamic time warping on MFCCs and loudness maps its time onto the
+recording's. The reference is padded with silence so the recording's own pauses before
+and after have somewhere to go.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .closures import closures_at_dips
-from .model import PhonemeSpan, WordSpan
+from .model import PhonemeSpan, WordSpan, frame_rms, in_order
 
 HOP = 0.01  # seconds between feature frames
 WINDOW = 0.025  # seconds of audio in each frame
@@ -84,16 +86,15 @@ def _sphinx(samples: np.ndarray, rate: int, transcript: str
         if phonemes[first].start < onset < phonemes[first].end:
             phonemes[first:first + 1] = [PhonemeSpan(" ", phonemes[first].start, onset),
                                          PhonemeSpan(phonemes[first].phoneme, onset, phonemes[first].end)]
-    return _tidy(phonemes, PhonemeSpan), _tidy(out, WordSpan)
+    return in_order(phonemes), in_order(out)
 
 
 def _onset(samples: np.ndarray, rate: int) -> int:
     """The first sample of the first 10 ms louder than a tenth of the loud speech's level."""
     hop = max(1, int(HOP * rate))
-    count = samples.shape[0] // hop
-    if count == 0:
+    if samples.shape[0] < hop:
         return 0
-    rms = np.sqrt((samples[: count * hop].astype(np.float64).reshape(count, hop) ** 2).mean(1))
+    rms = frame_rms(samples, hop)
     loud = np.flatnonzero(rms > 0.1 * np.percentile(rms, 95))
     return int(loud[0] * hop) if loud.size else 0
 
@@ -118,19 +119,7 @@ def _warped(samples: np.ndarray, rate: int, transcript: str, language: str
 
     phonemes = [PhonemeSpan(p.phoneme, place(p.start), place(p.end), p.stressed) for p in reference.phonemes]
     words = [WordSpan(w.text, place(w.start), place(w.end)) for w in reference.words]
-    return _tidy(closures_at_dips(phonemes, samples, rate), PhonemeSpan), _tidy(words, WordSpan)
-
-
-def _tidy(spans: list, kind: type) -> tuple:
-    """Spans kept in order, non-overlapping and at least one sample long."""
-    out, last = [], 0
-    for span in spans:
-        start = max(span.start, last)
-        end = max(span.end, start + 1)
-        fields = {**span.__dict__, "start": start, "end": end}
-        out.append(kind(**fields))
-        last = end
-    return tuple(out)
+    return tuple(closures_at_dips(phonemes, samples, rate)), in_order(words)
 
 
 def features(samples: np.ndarray, rate: int) -> np.ndarray:

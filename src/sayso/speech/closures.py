@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import PhonemeSpan
+from .model import PhonemeSpan, frame_rms, in_order
 
 STOPS = frozenset("b p".split())
 SEARCH = 0.07  # seconds either side of a b or p where its closure may really be
@@ -21,13 +21,12 @@ SEARCH = 0.07  # seconds either side of a b or p where its closure may really be
 def closures_at_dips(phonemes: list, samples: np.ndarray, rate: int) -> list:
     """Each run of b, p moved onto the quietest moment within SEARCH of it (the nearer
     the better, and only if clearly quieter than where it was). The run keeps its length;
-    its neighbours give way."""
+    its neighbours give way. The spans come back in order, touching at most, inside the audio."""
     hop = max(1, int(0.005 * rate))
     count = samples.shape[0] // hop
     if count < 3:
-        return phonemes
-    rms = np.sqrt((samples[: count * hop].astype(np.float64).reshape(count, hop) ** 2).mean(1))
-    rms = np.convolve(rms, np.ones(3) / 3, mode="same")
+        return list(in_order(phonemes, samples.shape[0]))
+    rms = np.convolve(frame_rms(samples, hop), np.ones(3) / 3, mode="same")
     out = list(phonemes)
     k = 0
     while k < len(out):
@@ -60,15 +59,4 @@ def closures_at_dips(phonemes: list, samples: np.ndarray, rate: int) -> list:
                 out[last + 1] = PhonemeSpan(after.phoneme, out[last].end, max(after.end, out[last].end + 1),
                                             after.stressed)
         k = last + 1
-    return _tidy(out, samples.shape[0])
-
-
-def _tidy(spans: list, n: int) -> list:
-    """In order, touching at most, each at least a sample long, inside [0, n]."""
-    out, last = [], 0
-    for span in spans:
-        start = min(max(span.start, last), n)
-        end = min(max(span.end, start + 1), max(n, start + 1))
-        out.append(PhonemeSpan(span.phoneme, start, end, span.stressed))
-        last = end
-    return out
+    return list(in_order(out, samples.shape[0]))

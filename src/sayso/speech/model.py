@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,6 +85,25 @@ class Speech:
     @classmethod
     def silence(cls, num_samples: int, sample_rate: int = 22050) -> "Speech":
         return cls(np.zeros(num_samples, np.float32), sample_rate, (), (), "none", "")
+
+
+def in_order(spans, n: int | None = None) -> tuple:
+    """Spans (PhonemeSpan or WordSpan) kept in order, touching at most, each at least a
+    sample long, and starting no later than sample n when n is given."""
+    top = float("inf") if n is None else n
+    out, last = [], 0
+    for span in spans:
+        start = int(min(max(span.start, last), top))
+        end = int(min(max(span.end, start + 1), max(top, start + 1)))
+        out.append(replace(span, start=start, end=end))
+        last = end
+    return tuple(out)
+
+
+def frame_rms(samples: np.ndarray, hop: int) -> np.ndarray:
+    """(len(samples) // hop,) float64: the RMS of each whole hop of samples."""
+    count = samples.shape[0] // hop
+    return np.sqrt((samples[: count * hop].astype(np.float64).reshape(count, hop) ** 2).mean(1))
 
 
 def _resample(samples: np.ndarray, m: int) -> np.ndarray:

@@ -54,9 +54,9 @@ def load(path: str | Path, name: str | None = None) -> np.ndarray:
                     _check_length(count / RATE, name)
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
+    except (BadAudioError, AudioTooLongError):
+        raise
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
-        if isinstance(error, (BadAudioError, AudioTooLongError)):
-            raise
         raise BadAudioError(f"{what} ({error.__class__.__name__}): export it as WAV, MP3, M4A, OGG or FLAC") from error
     samples = np.clip(np.concatenate(chunks) if chunks else np.zeros(0, np.float32), -1.0, 1.0).astype(np.float32)
     _check_length(samples.size / RATE, name)
