@@ -6,7 +6,9 @@ Lengths are in units of the inter-ocular distance (IOD) so they do not depend on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import av
 import numpy as np
 
 from sayso.face import analyze
@@ -31,3 +33,17 @@ def measure(frame: np.ndarray) -> Face:
     centre = (lm[13, 1] + lm[14, 1]) / 2
     brows = float(np.mean([lm[e, 1] - lm[b, 1] for b, e in ((105, 159), (334, 386))]))
     return Face(mouth / iod, eyes / iod, (corners - centre) / -iod, brows / iod, lm.mean(0), iod)
+
+
+def frames(path: Path) -> list[np.ndarray]:
+    """Every frame of the video, (H, W, 3) uint8 RGB, as a player decodes it."""
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def sound(path: Path, rate: int = 24000) -> np.ndarray:
+    """The video's audio, mono float32 at rate."""
+    with av.open(str(path)) as c:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        parts = [o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in resampler.resample(f)]
+    return np.concatenate(parts)

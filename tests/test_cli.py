@@ -7,27 +7,13 @@ import os
 import pty
 import signal
 import struct
-import subprocess
 import sys
 import time
 import zlib
 from pathlib import Path
 
 import pytest
-
-SAYSO = [sys.executable, "-m", "sayso.cli"]
-
-
-def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(SAYSO + list(args), capture_output=True, text=True, cwd=cwd, timeout=timeout)
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("sayso: ")
-    return lines[0]
-
+from shell import SAYSO, one_line_error, run
 
 def huge_png(path: Path, width: int = 10000, height: int = 6000) -> Path:
     """A valid PNG header that claims 60 megapixels (the pixels are never decoded)."""

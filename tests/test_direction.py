@@ -9,16 +9,11 @@ import av
 import cv2
 import numpy as np
 import pytest
-from measure import measure
+from measure import frames, measure
 
 import sayso
 
 BIDEN = "fr_biden_official_portrait.jpg"
-
-
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
 def audio(path: Path) -> tuple[np.ndarray, int]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
-import av
 import numpy as np
 import pytest
-from measure import measure
+from measure import frames, measure
 
 import sayso
 from sayso.probe import probe
@@ -22,11 +20,6 @@ def clip(photos, tmp_path_factory):
     result = sayso.make(photos / "skimage_astronaut.png", f"She says '{LINE}'", out, captions=True,
                         duration=4.5)
     return result
-
-
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
 def test_the_file_plays_in_a_browser(clip):

@@ -3,35 +3,21 @@ the recording in it, re-detect the face and look at the lips where m, b, p sound
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from measure import measure
+from measure import frames, measure, sound
+from shell import one_line_error, run
 
 import sayso
 from sayso.pipeline import LEAD_IN, SETTLE
 from sayso.speech import synthesize, wav_bytes
 
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "speech"
-SAYSO = [sys.executable, "-m", "sayso.cli"]
 LINE = "Bob made a pie for me, maybe."
-
-
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
-
-
-def sound(path: Path, rate: int = 24000) -> np.ndarray:
-    with av.open(str(path)) as c:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        parts = [o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in resampler.resample(f)]
-    return np.concatenate(parts)
 
 
 @pytest.fixture(scope="module")
@@ -171,15 +157,13 @@ def test_bad_recordings_fail_with_their_own_code_and_leave_nothing(tmp_path, pho
     }[case]()
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.run(SAYSO + ["make", str(photos / "skimage_astronaut.png"), "--audio", str(audio),
-                                   "-o", str(out / "v.mp4")], capture_output=True, text=True, timeout=120)
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == code and len(lines) == 1 and words in lines[0], proc.stderr
+    proc = run("make", str(photos / "skimage_astronaut.png"), "--audio", str(audio), "-o", str(out / "v.mp4"))
+    assert proc.returncode == code, proc.stderr
+    assert words in one_line_error(proc)
     assert list(out.iterdir()) == []
 
 
 def test_voice_and_audio_together_are_refused(tmp_path, photos):
-    proc = subprocess.run(SAYSO + ["make", str(photos / "skimage_astronaut.png"), "--audio",
-                                   str(SPEECH / "en_male_psphinx_forever_input2.wav"), "--voice", "alpha",
-                                   "-o", str(tmp_path / "v.mp4")], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and "give one of them" in proc.stderr and not list(tmp_path.iterdir())
+    proc = run("make", str(photos / "skimage_astronaut.png"), "--audio", str(SPEECH / "en_male_psphinx_forever_input2.wav"),
+               "--voice", "alpha", "-o", str(tmp_path / "v.mp4"))
+    assert proc.returncode == 2 and "give one of them" in one_line_error(proc) and not list(tmp_path.iterdir())

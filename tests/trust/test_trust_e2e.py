@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from measure import frames
 
 import sayso
 from sayso.library import Library
@@ -23,11 +22,6 @@ from sayso.trust.verify import verify
 
 SAYSO = [sys.executable, "-m", "sayso.cli"]
 LINE = "I will always love you."
-
-
-def frames(path: Path) -> list[np.ndarray]:
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
 @pytest.fixture(scope="module")
