@@ -117,10 +117,11 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
     duration = num_frames / float(fps)
     total = int(round(duration * speech.sample_rate))
     env = loudness(speech, offset, total)
+    recorded = speech.voice == RECORDING
 
-    track = mouth_track(speech.phonemes, speech.sample_rate, offset, total, env, recorded=speech.voice == RECORDING)
+    track = mouth_track(speech.phonemes, speech.sample_rate, offset, total, env, recorded=recorded)
     idx = np.arange(len(track)) / RATE
-    lead = 0.0 if speech.voice == RECORDING else MOUTH_LEAD  # a recording's loudness moves the jaw as it sounds
+    lead = 0.0 if recorded else MOUTH_LEAD  # a recording's loudness moves the jaw as it sounds
     mouth = np.stack([np.interp(t + lead, idx, track[:, c]) for c in range(track.shape[1])], 1)
 
     expression, held_jaw, lean = direction.expressions(plan, speech, offset, t, duration)

@@ -94,8 +94,8 @@ def mouth_track(phonemes: tuple[PhonemeSpan, ...], sample_rate: int, offset: int
     loudness: optional (m,) envelope in [0, 1] at RATE over the whole timeline; a
         louder syllable opens the jaw a little further.
     recorded: the speech is a person's recording, its phonemes only aligned: the jaw
-        follows the loudness itself, shaped by the phonemes' targets (envelope x (0.55 +
-        0.45 x target)); with no phonemes at all, by the loudness alone.
+        follows the loudness itself, shaped by the phonemes' targets (RECORDED_FLOOR,
+        RECORDED_TOP); with no phonemes at all, by the loudness alone.
     """
     n = int(np.ceil(total / sample_rate * RATE)) + 1
     track = np.zeros((n, 5), np.float32)

@@ -16,6 +16,7 @@ from ..jobs.media import Media, check_job_id
 from ..jobs.store import JobStore
 from . import schemas
 from .access import client_of
+from .errors import about
 from .settings import Settings
 from .uploads import Photo, Recording, accept_photo, accept_recording
 
@@ -58,9 +59,8 @@ class Studio:
         except NotFoundError:
             name = None
         if name is None:
-            error = NotFoundError(f"no recording {recording_id[:12]} was uploaded here: upload it again")
-            error.field = "recording"
-            raise error
+            raise about(NotFoundError(f"no recording {recording_id[:12]} was uploaded here: upload it again"),
+                        "recording")
         return name
 
     def view(self, job: Job) -> schemas.VideoOut:
