@@ -126,3 +126,19 @@ def test_a_voice_sample_is_a_wav_of_its_sample_line():
         assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 24000)
         pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
     assert pcm.shape[0] == spoken.num_samples and np.abs(pcm).max() > 16000
+
+
+def test_every_german_and_french_sound_reaches_kokoro():
+    """espeak writes German short ü as ʏ, which Kokoro lacks: it must be respelt, not dropped
+    (it was: "Glück" came out as "glk"); nor may any other vowel of these words vanish."""
+    from sayso.speech import espeak, kokoro_voice
+
+    _, vocab, _ = kokoro_voice._load()
+    for text, language in (("Glück, fünf Müller müssen Brücken bauen. Heute ist sehr schön.", "de"),
+                           ("Un bon vin blanc, le cœur de ma sœur, une nuit à huit heures.", "fr")):
+        for phonemes in espeak.phonemize(text, language):
+            spelt = "".join(kokoro_voice._spell(phonemes, language, vocab))
+            assert all(c in vocab for c in spelt)
+            vowels = lambda s: sum(c in "aeiouyøœɐɑɔəɛɪʊɜɒ" for c in s)  # noqa: E731
+            assert vowels(spelt) >= vowels("".join(phonemes).replace("ʏ", "y")), (phonemes, spelt)
+    assert "ɡlyk" in "".join(kokoro_voice._spell(espeak.phonemize("Glück", "de")[0], "de", vocab)).replace("ˈ", "")

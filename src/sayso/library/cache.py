@@ -22,7 +22,7 @@ def _folder() -> Path:
 
 
 # Bump when the face or speech stage changes what it returns, so old entries miss.
-REVISION = 6  # 4: many voices, keyed by the voice's name and the line's language; 5: b, p shut where the sound stops; 6: French respelt for Kokoro
+REVISION = 7  # 4: many voices, keyed by the voice's name and the line's language; 5: b, p shut where the sound stops; 6: French respelt for Kokoro; 7: German respelt (vocalic r, ɔɪ, ʏ)
 
 
 def _key(*parts: object) -> str:
