@@ -421,7 +421,10 @@ def _check_stop(should_stop: Callable[[], bool] | None) -> None:
         raise Cancelled("cancelled: nothing was written")
 
 
+MAX_WORKERS = 4  # each thread holds a frame's working set (~130 MB for a 1080p scene frame)
+
+
 def render_workers() -> int:
-    """Threads that render frames: one per core this process may use (2 on 2 cores; the
-    encoder's thread and the caller's marks share them)."""
-    return max(1, len(os.sched_getaffinity(0)))
+    """Threads that render frames: one per core this process may use, at most
+    MAX_WORKERS (2 on 2 cores; the encoder's thread and the caller's marks share them)."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
