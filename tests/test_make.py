@@ -89,3 +89,18 @@ def test_group_photo_face_choice(photos, tmp_path):
                         duration=1.0, size="480p")
     first = frames(result.video)[0]
     assert result.faces_found == 5 and measure(first).iod > 20
+
+
+def test_a_cancel_during_the_threaded_render_leaves_nothing_behind(photos, tmp_path):
+    import threading
+
+    from sayso.errors import Cancelled
+
+    rendered = []
+    with pytest.raises(Cancelled):
+        sayso.make(photos / "skimage_astronaut.png", f"She says '{LINE}'", tmp_path / "stopped.mp4",
+                   size="480p", duration=4.5, on_frame=lambda i, frame: rendered.append(i),
+                   should_stop=lambda: len(rendered) >= 10)
+    assert 10 <= len(rendered) < 20  # stopped within the frames rendered ahead
+    assert list(tmp_path.iterdir()) == []  # no video, no partial file, no recipe
+    assert not [t for t in threading.enumerate() if t.name.startswith(("sayso-render", "sayso-encode"))]

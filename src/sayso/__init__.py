@@ -9,9 +9,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import SaysoError
-from .pipeline import MakeResult, make, remix
-from .plan import Plan, plan
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads: see sayso.threads
+
+from .errors import SaysoError  # noqa: E402
+from .pipeline import MakeResult, make, remix  # noqa: E402
+from .plan import Plan, plan  # noqa: E402
+from .threads import one_blas_thread  # noqa: E402
+
+one_blas_thread()  # numpy was loaded before sayso
 
 
 def verify(video):

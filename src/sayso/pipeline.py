@@ -213,13 +213,15 @@ def make(photo: str | os.PathLike, prompt: str = "", output: str | os.PathLike =
     sound = mix(spoken, offset, total, bed=bed)
     lap("ambience")
 
-    # 6. Render, mark and encode (the writer encodes on its own thread) into a hidden
-    #    file, sign it, and only then put it in place.
+    # 6. Render (the next frames on a thread per core), mark and encode (the writer
+    #    encodes on its own thread) into a hidden file, sign it, and only then put it
+    #    in place. Marks stay here, in frame order: the watermark re-fits every 4 frames.
     unsigned = target.with_name(f".{target.name}.unsigned-{os.getpid()}.mp4")
     try:
         with encode.VideoWriter(unsigned, framing.width, framing.height, clip_fps, rate) as writer:
             writer.write_audio(sound)
-            for i, frame in enumerate(render.render(stage, performance, should_stop)):
+            frames = render.render(stage, performance, should_stop, workers=render.render_workers())
+            for i, frame in enumerate(frames):
                 lap("render")
                 for mark in marks:
                     mark.apply(frame)

@@ -1,5 +1,6 @@
 """The renderer, measured on landmarks re-detected in its frames."""
 
+import threading
 from fractions import Fraction
 
 import cv2
@@ -12,7 +13,8 @@ from sayso.motion import expression_weights
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.plan import EXPRESSIONS
 from sayso.photo import load_photo
-from sayso.render import ASPECTS, displacement, frame_for, prepare, render_frame
+from sayso.errors import Cancelled
+from sayso.render import ASPECTS, displacement, frame_for, prepare, render, render_frame
 from sayso.render.geometry import INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
 
 
@@ -164,3 +166,51 @@ def test_the_field_never_folds_where_it_shows(biden, podium, controls):
                 line = np.interp(sx, seam[:, 0], seam[:, 1])
                 shows &= (sy < line - margin) if n == 1 else (sy > line + margin)
             assert det[shows].min() > 0.05, (controls, n)
+
+
+def lively(n: int, seed: int = 3) -> Performance:
+    """n frames of talking, blinking, turning and a push-in: every control moves."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, n, dtype=np.float32)[:, None]
+    mouth = np.clip(rng.uniform(0, 0.8, (n, len(MOUTH_CHANNELS))), 0, 1).astype(np.float32)
+    expr = np.zeros((n, len(EXPRESSION_CHANNELS)), np.float32) + expression_weights("smile", 0.6) * t
+    head = (rng.normal(0, 2.5, (n, 3))).astype(np.float32)
+    gaze = rng.uniform(-0.3, 0.3, (n, 2)).astype(np.float32)
+    camera = np.concatenate([1 + 0.1 * t, 0.02 * t, np.zeros_like(t)], 1).astype(np.float32)
+    blink = (np.arange(n) % 7 == 3).astype(np.float32)
+    return Performance(Fraction(24), mouth, expr, blink, gaze, head, np.sin(6 * t[:, 0]).astype(np.float32), camera)
+
+
+@pytest.mark.parametrize("scene", [(), ("rain", "night", "fog", "grain")])
+def test_frames_rendered_on_threads_are_the_serial_frames_bit_for_bit(photos, scene):
+    rig = analyze(load_photo(photos / "fr_obama_podium_speaking.jpg"))
+    stage = prepare(rig, frame_for(rig, "480p", "1:1"), scene=scene, camera_moves=bool(scene), seed=5)
+    perf = lively(14)
+    serial = list(render(stage, perf))
+    assert len(serial) == 14 and not np.array_equal(serial[0], serial[7])  # the frames do differ
+    for workers in (2, 3):
+        threaded = list(render(stage, perf, workers=workers))
+        assert len(threaded) == 14
+        assert all(np.array_equal(a, b) for a, b in zip(serial, threaded)), f"{workers} workers"
+
+
+def test_a_cancel_stops_the_threaded_render_and_leaves_no_thread(biden):
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) > 6
+
+    got = []
+    with pytest.raises(Cancelled):
+        for frame in render(biden, lively(40), should_stop, workers=2):
+            got.append(frame)
+    assert 0 < len(got) < 6  # stopped within the frames rendered ahead, not at the end
+    assert not [t for t in threading.enumerate() if t.name.startswith("sayso-render")]
+
+
+def test_a_caller_that_stops_reading_leaves_no_thread(biden):
+    frames = render(biden, lively(40), workers=2)
+    next(frames)
+    frames.close()  # what a failed encode does to the generator
+    assert not [t for t in threading.enumerate() if t.name.startswith("sayso-render")]

@@ -11,7 +11,10 @@ interior behind the lips, composite over the plate and paste into the static fra
 from __future__ import annotations
 
 import math
+import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -35,7 +38,7 @@ from .warp import Field, feather, grid_field, upsample
 if TYPE_CHECKING:
     from .scene import Scene
 
-__all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "face_box", "frame_for", "prepare", "render", "render_frame"]
+__all__ = ["ASPECTS", "SIZES", "Framing", "Stage", "face_box", "frame_for", "prepare", "render", "render_frame", "render_workers"]
 
 GRID_PX = 8  # output pixels between deformation grid points (an integer: see warp.grid_field)
 MOUTH_GRID_PX = 2  # the same near the lips, where the field squeezes and stretches most
@@ -384,10 +387,44 @@ def render_frame(stage: Stage, perf: Performance, i: int) -> np.ndarray:
     return cv2.convertScaleAbs(frame)  # rounds and saturates to uint8
 
 
-def render(stage: Stage, perf: Performance,
-           should_stop: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
-    """Yield every frame of the performance; raise Cancelled if should_stop() says so."""
-    for i in range(perf.num_frames):
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled: nothing was written")
-        yield render_frame(stage, perf, i)
+def render(stage: Stage, perf: Performance, should_stop: Callable[[], bool] | None = None,
+           workers: int = 1) -> Iterator[np.ndarray]:
+    """Yield every frame of the performance, in order; raise Cancelled if should_stop()
+    says so (asked once per frame, before it starts).
+
+    workers > 1 renders the next frames on that many threads while the caller marks
+    and encodes this one: frame i depends on i alone (the scene's scratch buffers are
+    per thread), and OpenCV and numpy's large operations release the GIL, so the
+    frames are the very same, only sooner. At most 2 * workers frames are in flight;
+    when the caller stops early (an error, a cancel) the ones not started are dropped
+    and the running ones finish before this returns."""
+    if workers <= 1:
+        for i in range(perf.num_frames):
+            _check_stop(should_stop)
+            yield render_frame(stage, perf, i)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="sayso-render") as pool:
+        pending: deque[Future[np.ndarray]] = deque()
+        try:
+            for i in range(perf.num_frames):
+                while len(pending) < 2 * workers and i + len(pending) < perf.num_frames:
+                    _check_stop(should_stop)
+                    pending.append(pool.submit(render_frame, stage, perf, i + len(pending)))
+                yield pending.popleft().result()
+        finally:
+            for later in pending:
+                later.cancel()
+
+
+def _check_stop(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise Cancelled("cancelled: nothing was written")
+
+
+MAX_WORKERS = 4  # each thread holds a frame's working set (~130 MB for a 1080p scene frame)
+
+
+def render_workers() -> int:
+    """Threads that render frames: one per core this process may use, at most
+    MAX_WORKERS (2 on 2 cores; the encoder's thread and the caller's marks share them)."""
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))

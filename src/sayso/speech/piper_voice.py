@@ -135,6 +135,10 @@ def _load() -> "PiperVoice":
     options.intra_op_num_threads = INTRA_OP_THREADS
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # The voice speaks beside the face analysis and the layers (pipeline step 1): idle
+    # pool threads that spin steal that core. Not spinning: the same samples, and a
+    # Kokoro line took 3.8-4.0 CPU s against 4.9-5.3 (2 cores, loaded by other work).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # Graph optimisation costs more than it saves for one line: measured on 2 cores,
     # loading took 0.95 s fully optimised against 0.32 s unoptimised, and a 13-phoneme
     # x 6 run took 0.22 s against 0.19 s. A CLI run loads the voice every time.
