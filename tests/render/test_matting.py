@@ -3,13 +3,21 @@ comes along (hair and ears keep their own colour), and the photo at rest is unch
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
+import sayso
 from sayso.face import analyze
+from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.photo import load_photo
-from sayso.render import frame_for, prepare
+from sayso.render import frame_for, prepare, render_frame
 from sayso.render.layers import clean_plate, person_alpha
 
 PLATES = {"green": (0.0, 255.0, 0.0), "magenta": (255.0, 0.0, 255.0), "black": (0.0, 0.0, 0.0)}
@@ -104,9 +112,65 @@ def measured(request, photos):
     return request.param, leaks(str(photos / request.param))
 
 
+# Measured (the old background's share, mean over green, magenta and black plates):
+#   fr_obama_official_portrait.jpg  inside: matte 0.137, before 0.353, hard 0.371, feathered 0.324
+#                                   across: matte 0.083, before 0.172, hard 0.178, feathered 0.207
+#                                   outside: matte 0.033, before 0.058, hard 0.053 (the unmixing's floor)
+#   skimage_astronaut.png           inside: matte 0.015, before 0.125, hard 0.145, feathered 0.120
+#                                   across: matte 0.008, before 0.082, hard 0.095, feathered 0.135
+#                                   outside: matte 0.001, before 0.042, hard 0.048
+# (before: the photo less the inpainted plate under the hardened mask, as rendered until now)
 def test_the_matte_leaves_the_old_background_behind(measured):
     name, figures = measured
-    print(name, figures)
-    for side in ("outside", "inside"):
-        best_mask = min(figures["hard"][side], figures["feathered"][side])
-        assert figures["matte"][side] < 0.5 * best_mask + 0.01, (side, figures)
+    masks = ("before", "hard", "feathered")
+    best = {side: min(figures[m][side] for m in masks) for side in ("inside", "across")}
+    # just inside the outline, where the mask traps the old background in hair and beside ears
+    assert figures["matte"]["inside"] < 0.6 * best["inside"], (name, figures)
+    # across the whole band, what the soft edge gains outside included
+    assert figures["matte"]["across"] < 0.65 * best["across"], (name, figures)
+    # and outside, the soft edge brings no more of it than the hard cut
+    assert figures["matte"]["outside"] < max(figures["before"]["outside"], figures["hard"]["outside"]), (name, figures)
+
+
+def test_the_matte_is_the_same_every_time_and_the_rest_frame_stays_the_photo(photos):
+    rig = analyze(load_photo(photos / "fr_obama_official_portrait.jpg"))
+    framing = frame_for(rig, "480p", "auto")
+    one, two = prepare(rig, framing, camera_moves=True), prepare(rig, framing, camera_moves=True)
+    assert np.array_equal(one.alpha_work, two.alpha_work) and np.array_equal(one.layers.person, two.layers.person)
+    soft = (one.alpha_work > 0.05) & (one.alpha_work < 0.95)
+    assert soft.sum() > 2000  # a soft edge, not a hard cut
+    # over its own plate at rest the matted person adds up to the photo, exactly (a
+    # closed-mouth photo: an open one is closed a little at rest)
+    rig = analyze(load_photo(photos / "fr_biden_official_portrait.jpg"))
+    layered = prepare(rig, frame_for(rig, "480p", "auto"), camera_moves=True)
+    assert ((layered.alpha_work > 0.05) & (layered.alpha_work < 0.95)).sum() > 2000
+    assert np.array_equal(render_frame(layered, _still(), 0), layered.static)
+
+
+def _still() -> Performance:
+    """One frame of nothing moving."""
+    zeros = np.zeros
+    return Performance(Fraction(24), zeros((1, len(MOUTH_CHANNELS)), np.float32),
+                       zeros((1, len(EXPRESSION_CHANNELS)), np.float32), zeros(1, np.float32),
+                       zeros((1, 2), np.float32), zeros((1, 3), np.float32), zeros(1, np.float32),
+                       np.array([[1.0, 0.0, 0.0]], np.float32))
+
+
+SCORE = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "score"
+VENV = Path(os.environ.get("SAYSO_EVAL_VENV", Path.home() / ".cache" / "sayso-eval" / "venv"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SCORE.exists() or not (VENV / "bin" / "python").exists(),
+                    reason="the judge is not set up (run ../shared/eval/setup.sh)")
+def test_a_night_make_of_the_portrait_passes_the_judge(photos, tmp_path):
+    photo = photos / "fr_obama_official_portrait.jpg"
+    line = "we will get there together"
+    result = sayso.make(photo, f"At night in the rain he smiles warmly and says '{line}'. Slow push-in.",
+                        tmp_path / "night.mp4", size="480p")
+    assert result.plan.scene == ("night", "rain")
+    proc = subprocess.run([str(SCORE), str(result.video), "--photo", str(photo), "--text", line, "--json"],
+                          capture_output=True, text=True, timeout=300)
+    report = json.loads(proc.stdout)
+    failed = {c["name"]: c["value"] for c in report["checks"] if not c["pass"]}
+    assert not failed, failed

@@ -24,7 +24,10 @@ import cv2
 import numpy as np
 
 BAND_IN = 0.16  # IOD: how far inside the mask's edge the person is not yet sure
-BAND_OUT = 0.12  # IOD: how far outside it the background is not yet sure
+BAND_OUT = 0.06  # IOD: how far outside it the background is not yet sure
+EAR_BAND_OUT = 0.14  # IOD: the same beside the ears, which the mask often clips
+EAR_REACH = 0.5  # IOD: radius of the ear zones around the face's sides
+EAR_POINTS = (234, 454)  # mesh points at the face's sides, by the ears (right, left in the image)
 SURE = 0.02  # a solved alpha within this of 0 or 1 is taken as 0 or 1 (no faint haze on a new plate)
 
 # numba's workqueue threading layer, where no other is installed, must not be entered
@@ -58,15 +61,20 @@ def trimap(alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> tuple[np.nda
     falling linearly to 0 across the outer band, so a background that looks like the
     person (a pale wall beside a pale collar) gains no haze far from the outline."""
     hard = (alpha > 0.5).astype(np.uint8)
-    reach = max(2, round(BAND_OUT * iod))
     inner = cv2.erode(hard, _disc(max(2, round(BAND_IN * iod))), borderType=cv2.BORDER_REPLICATE)
-    outer = cv2.dilate(hard, _disc(reach))
     face = np.zeros_like(hard)
     cv2.fillConvexPoly(face, cv2.convexHull(np.round(landmarks[:, :2]).astype(np.int32)), 1)
     inner |= cv2.erode(face, _disc(2))
+    # the band reaches further out beside the ears, a little below the face's side points
+    ears = np.zeros_like(hard)
+    for i in EAR_POINTS:
+        x, y = landmarks[i, :2]
+        cv2.circle(ears, (round(float(x)), round(float(y) + 0.2 * iod)), round(EAR_REACH * iod), 1, -1)
+    reach = np.where(ears > 0, max(2.0, EAR_BAND_OUT * iod), max(2.0, BAND_OUT * iod)).astype(np.float32)
     away = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 5)  # pixels outside the mask's edge
+    outer = away <= reach
     cap = np.clip(1.0 - away / (reach + 1.0), 0.0, 1.0).astype(np.float32)
-    return np.where(inner > 0, 1.0, np.where(outer > 0, 0.5, 0.0)), cap
+    return np.where(inner > 0, 1.0, np.where(outer, 0.5, 0.0)), cap
 
 
 def refine(work: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> Matte:
