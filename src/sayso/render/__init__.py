@@ -223,7 +223,8 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
     layered = camera_moves or bool(scene)
     # layered, the person is seen over a new plate (a scene, or the plate moving with
     # parallax): their outline is matted, soft through hair and ears
-    matte = refine(work, alpha, landmarks, iod) if layered else None
+    frame_box = (int(ox) - 2, int(oy) - 2, int(ox) + framing.width + 2, int(oy) + framing.height + 2)
+    matte = refine(work, alpha, landmarks, iod, frame_box) if layered else None
     if matte is not None:
         alpha = matte.alpha
     wx0, wy0 = max(int(bx0), 0), max(int(by0), 0)

@@ -26,7 +26,7 @@ import numpy as np
 BAND_IN = 0.16  # IOD: how far inside the mask's edge the person is not yet sure
 BAND_OUT = 0.06  # IOD: how far outside it the background is not yet sure
 EAR_BAND_OUT = 0.14  # IOD: the same beside the ears, which the mask often clips
-EAR_REACH = 0.5  # IOD: radius of the ear zones around the face's sides
+EAR_REACH = 0.4  # IOD: radius of the ear zones around the face's sides
 EAR_POINTS = (234, 454)  # mesh points at the face's sides, by the ears (right, left in the image)
 SURE = 0.02  # a solved alpha within this of 0 or 1 is taken as 0 or 1 (no faint haze on a new plate)
 
@@ -69,7 +69,7 @@ def trimap(alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> tuple[np.nda
     ears = np.zeros_like(hard)
     for i in EAR_POINTS:
         x, y = landmarks[i, :2]
-        cv2.circle(ears, (round(float(x)), round(float(y) + 0.2 * iod)), round(EAR_REACH * iod), 1, -1)
+        cv2.circle(ears, (round(float(x)), round(float(y) + 0.1 * iod)), round(EAR_REACH * iod), 1, -1)
     reach = np.where(ears > 0, max(2.0, EAR_BAND_OUT * iod), max(2.0, BAND_OUT * iod)).astype(np.float32)
     away = cv2.distanceTransform(1 - hard, cv2.DIST_L2, 5)  # pixels outside the mask's edge
     outer = away <= reach
@@ -77,12 +77,25 @@ def trimap(alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> tuple[np.nda
     return np.where(inner > 0, 1.0, np.where(outer, 0.5, 0.0)), cap
 
 
-def refine(work: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> Matte:
+def refine(work: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray, iod: float,
+           box: tuple[int, int, int, int] | None = None) -> Matte:
     """The matte of the person in work (h, w, 3) uint8 RGB, from the segmentation's
-    alpha (h, w) float32 [0, 1] and the face's landmarks (n, 2+) at working scale.
+    alpha (h, w) float32 [0, 1] and the face's landmarks (n, 2+) at working scale,
+    solved inside box (x0, y0, x1, y1 working pixels: what the frame shows; default all).
 
-    Deterministic: the same photo and mask give the same matte. With no outline to
-    solve (the person fills the photo, or is absent), the alpha is returned as it is."""
+    Deterministic: the same photo and mask give the same matte. Outside box, and with
+    no outline to solve (the person fills the photo, or is absent), alpha stays as it is."""
+    h, w = alpha.shape
+    x0, y0, x1, y1 = box if box is not None else (0, 0, w, h)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    part = _refine(work[y0:y1, x0:x1], alpha[y0:y1, x0:x1], landmarks[:, :2] - (x0, y0), iod)
+    out, background, band = alpha.astype(np.float32), work.astype(np.float32), np.zeros((h, w), bool)
+    out[y0:y1, x0:x1], background[y0:y1, x0:x1], band[y0:y1, x0:x1] = part.alpha, part.background, part.band
+    return Matte(out, background, band)
+
+
+def _refine(work: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray, iod: float) -> Matte:
+    """refine() over the whole of work."""
     tri, cap = trimap(alpha, landmarks, iod)
     unknown = tri == 0.5
     if not (unknown.any() and (tri == 1.0).any() and (tri == 0.0).any()):
