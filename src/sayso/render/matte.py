@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-BAND_IN = 0.16  # IOD: how far inside the mask's edge the person is not yet sure
+BAND_IN = 0.12  # IOD: how far inside the mask's edge the person is not yet sure
 BAND_OUT = 0.06  # IOD: how far outside it the background is not yet sure
 EAR_BAND_OUT = 0.14  # IOD: the same beside the ears, which the mask often clips
 EAR_REACH = 0.4  # IOD: radius of the ear zones around the face's sides
