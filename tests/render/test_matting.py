@@ -113,11 +113,11 @@ def measured(request, photos):
 
 
 # Measured (the old background's share, mean over green, magenta and black plates):
-#   fr_obama_official_portrait.jpg  inside: matte 0.137, before 0.353, hard 0.371, feathered 0.324
-#                                   across: matte 0.083, before 0.172, hard 0.178, feathered 0.207
-#                                   outside: matte 0.033, before 0.058, hard 0.053 (the unmixing's floor)
-#   skimage_astronaut.png           inside: matte 0.015, before 0.125, hard 0.145, feathered 0.120
-#                                   across: matte 0.008, before 0.082, hard 0.095, feathered 0.135
+#   fr_obama_official_portrait.jpg  inside: matte 0.155, before 0.353, hard 0.371, feathered 0.324
+#                                   across: matte 0.086, before 0.172, hard 0.178, feathered 0.207
+#                                   outside: matte 0.024, before 0.058, hard 0.053 (the unmixing's floor)
+#   skimage_astronaut.png           inside: matte 0.019, before 0.125, hard 0.145, feathered 0.120
+#                                   across: matte 0.010, before 0.082, hard 0.095, feathered 0.135
 #                                   outside: matte 0.001, before 0.042, hard 0.048
 # (before: the photo less the inpainted plate under the hardened mask, as rendered until now)
 def test_the_matte_leaves_the_old_background_behind(measured):
@@ -173,9 +173,9 @@ def test_a_night_make_of_the_portrait_passes_the_judge(photos, tmp_path):
                           capture_output=True, text=True, timeout=300)
     report = json.loads(proc.stdout)
     failed = {c["name"]: c["value"] for c in report["checks"] if not c["pass"]}
-    # Night and rain at 480p put this photo's identity median at the judge's line with
-    # or without the matte (the segmentation's hard mask read 0.214, the matte 0.220;
+    # Night and rain at 480p put this photo's identity median over the judge's 0.20 with
+    # or without the matte (the segmentation's hard mask read 0.214, the matte 0.223;
     # 0.191 and 0.198 at 720p): every other check must pass, that one stay near it
     median = failed.pop("identity.median_distance", None)
     assert not failed, failed
-    assert median is None or median < 0.245, median
+    assert median is None or median < 0.25, median

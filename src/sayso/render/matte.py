@@ -108,8 +108,12 @@ def _refine(work: np.ndarray, alpha: np.ndarray, landmarks: np.ndarray, iod: flo
     image = work[y0:y1, x0:x1].astype(np.float64) / 255.0
     part = tri[y0:y1, x0:x1]
     with _LOCK:
+        import numba
         from pymatting import estimate_alpha_cf, estimate_foreground_ml
 
+        # pymatting's only parallel loops here are small resizes: a second thread costs
+        # more CPU (OpenMP's idle spinning) than it saves, on the cores speech needs
+        numba.set_num_threads(1)
         solved = np.minimum(estimate_alpha_cf(image, part), cap[y0:y1, x0:x1])
         solved = np.where(solved < SURE, 0.0, np.where(solved > 1.0 - SURE, 1.0, solved))
         _, behind = estimate_foreground_ml(image, solved, return_background=True)
