@@ -179,3 +179,22 @@ def test_a_night_make_of_the_portrait_passes_the_judge(photos, tmp_path):
     median = failed.pop("identity.median_distance", None)
     assert not failed, failed
     assert median is None or median < 0.25, median
+
+
+def test_the_matte_brings_back_the_ears_the_mask_clipped(photos):
+    # fr_obama_official_portrait.jpg: the segmentation clips both ears against the window.
+    # Share of a box beside each side of the face (0.3 IOD out, from just above the eyes'
+    # level to 0.45 IOD below) that is person (alpha > 0.5): mask 0.54 and 0.62, matte
+    # 0.67 and 0.69
+    rig = analyze(load_photo(photos / "fr_obama_official_portrait.jpg"))
+    stage = prepare(rig, frame_for(rig, "480p", "auto"), camera_moves=True)
+    landmarks = rig.landmarks * (stage.work.shape[1] / rig.image.shape[1])
+    mask = person_alpha(rig, landmarks, stage.work.shape[:2])
+    iod = stage.rig.frame.iod
+    for point, outward in ((234, -1), (454, 1)):
+        x, y = landmarks[point, :2]
+        x0, x1 = sorted((int(x), int(x + outward * 0.3 * iod)))
+        y0, y1 = int(y - 0.1 * iod), int(y + 0.45 * iod)
+        before = float((mask[y0:y1, x0:x1] > 0.5).mean())
+        after = float((stage.alpha_work[y0:y1, x0:x1] > 0.5).mean())
+        assert after > before + 0.05, (point, before, after)
