@@ -35,8 +35,10 @@ PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 .venv/bin/python -m pip check >/dev/null 2>&1 || true  # mediapipe's unused extras are reported here; ignore
 
-# 3. One-time model preparation (patched voice cached in ~/.cache/sayso).
+# 3. One-time model preparation (patched voice cached in ~/.cache/sayso), and pymatting's
+#    numba kernels compiled once into the venv (a minute or two; a render would else pay it).
 .venv/bin/python -m sayso.speech.prepare
+.venv/bin/python -c 'import pymatting'
 
 # 4. The independent judge, when the shared folder is beside this checkout.
 if [ -x ../shared/eval/setup.sh ]; then ../shared/eval/setup.sh; fi

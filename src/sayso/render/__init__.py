@@ -32,6 +32,7 @@ from .geometry import (CONTROL_POINTS, FACE_OVAL, INNER_LIP_RING, LEFT_EYE_LOWER
                        Rig, build_rig, patch_box)
 from .framing import ASPECTS, SIZES, Framing, frame_for
 from .layers import clean_plate, lips_over_mouth, open_mouth_mask, person_alpha
+from .matte import refine
 from .mouth import MouthLook, draw_mouth
 from .warp import Field, feather, grid_field, upsample
 
@@ -223,11 +224,23 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
 
     alpha = person_alpha(rig_in, landmarks, work.shape[:2])
     layered = camera_moves or bool(scene)
+    # layered, the person is seen over a new plate (a scene, or the plate moving with
+    # parallax): their outline is matted, soft through hair and ears
+    frame_box = (int(ox) - 2, int(oy) - 2, int(ox) + framing.width + 2, int(oy) + framing.height + 2)
+    matte = refine(work, alpha, landmarks, iod, frame_box) if layered else None
+    if matte is not None:
+        alpha = matte.alpha
     wx0, wy0 = max(int(bx0), 0), max(int(by0), 0)
     wx1, wy1 = min(int(math.ceil(bx1)) + 1, work.shape[1]), min(int(math.ceil(by1)) + 1, work.shape[0])
     # layered, the whole person leaves the plate: a camera move or a scene shows all of it
     box = (0, 0, work.shape[1], work.shape[0]) if layered else (wx0, wy0, wx1, wy1)
     plate = clean_plate(work, alpha, box, iod)
+    if matte is not None:
+        # under the soft edge the plate is the matte's own background, so the
+        # premultiplied person below is the person's colour alone (F * alpha), with no
+        # old background in it, and still adds up to the photo over this plate at rest
+        soft = (alpha > 0) & (alpha < 1)
+        plate[soft] = np.round(matte.background[soft]).astype(np.uint8)
 
     # the static frame: the crop at output size, from the working photo
     full_x, full_y = np.meshgrid(np.arange(framing.width, dtype=np.float32) + ox,
