@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sayso.motion import expression_weights, perform
+from sayso.motion.direction import PROFILES
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.motion.visemes import RATE, mouth_track, shape_of
 from sayso.plan import Camera, Change, Cue, Line, Plan, plan
@@ -102,8 +103,17 @@ def test_head_moves_a_little_and_smoothly(speech):
 def test_expression_is_held_at_the_asked_strength(speech):
     perf = perform(Plan(lines=(Line("x"),), expressions=(Change("angry", 0.45),)), speech, 0, 48, FPS)
     assert np.allclose(perf.expression, expression_weights("angry", 0.45), atol=1e-6)
-    assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(0.45)
+    assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(
+        PROFILES["angry"]["brow_lower"] * 0.45)
     assert np.allclose(perf.expression[:, EXPRESSION_CHANNELS.index("corner_pull")], 0)
+    assert np.allclose(perf.replace, 1.0)  # and it takes the photo's own smile off
+
+
+def test_no_expression_keeps_the_photos_face_and_a_smile_keeps_half(speech):
+    assert np.allclose(perform(Plan(lines=(Line("x"),)), speech, 0, 24, FPS).replace, 0.0)
+    perf = perform(plan(f"She smiles, then turns angry and says '{speech.text}'"), speech, 0, 96, FPS)
+    assert np.allclose(perf.replace[:40], 0.5) and np.allclose(perf.replace[56:], 1.0)
+    assert np.abs(np.diff(perf.replace)).max() < 0.2  # crossfaded, never switched
 
 
 def test_performance_saves_and_loads(tmp_path, speech):
@@ -112,6 +122,7 @@ def test_performance_saves_and_loads(tmp_path, speech):
     back = Performance.load(tmp_path / "perf.npz")
     assert back.fps == FPS and back.num_frames == 60
     assert np.array_equal(back.mouth, perf.mouth) and np.array_equal(back.head, perf.head)
+    assert np.array_equal(back.replace, perf.replace)
 
 
 def _au(perf, name):
@@ -123,7 +134,8 @@ def test_smile_then_angry_changes_in_turn_and_smoothly(speech):
     pull, brows = _au(perf, "corner_pull"), _au(perf, "brow_lower")
     assert pull[:40].min() > 0.6 and brows[:40].max() == 0  # the first half smiles
     assert brows[56:].min() > 0.6 and pull[56:].max() < 0.01  # the second scowls
-    assert np.abs(np.diff(perf.expression, axis=0)).max() < 0.2  # built over frames, never switched
+    # built over frames, never switched: no frame takes more than a quarter of the change
+    assert np.abs(np.diff(perf.expression, axis=0)).max() < 0.25 * np.abs(perf.expression).max()
 
 
 def test_a_change_after_a_word_starts_when_the_word_has_been_said(speech):
