@@ -19,11 +19,11 @@ from .model import EXPRESSION_CHANNELS
 # Each expression as a mix of action units at full strength (after FACS/EMFACS).
 PROFILES: dict[str, dict[str, float]] = {
     "neutral": {},
-    "smile": {"corner_pull": 1.3, "cheek_raise": 0.8, "lid_tighten": 0.15},
+    "smile": {"corner_pull": 1.0, "cheek_raise": 0.7, "lid_tighten": 0.15},
     "tender": {"corner_pull": 0.6, "cheek_raise": 0.4, "inner_brow_raise": 0.15, "lid_tighten": 0.25,
                "lip_press": 0.1},
     "sad": {"inner_brow_raise": 1.0, "brow_lower": 0.35, "corner_depress": 1.0, "lip_press": 0.2},
-    "angry": {"brow_lower": 1.5, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
+    "angry": {"brow_lower": 1.35, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
               "corner_depress": 0.25},
     "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "lid_raise": 0.6},
     "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 0.8, "brow_lower": 1.0, "corner_depress": 0.5,

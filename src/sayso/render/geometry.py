@@ -48,7 +48,6 @@ CONTROL_POINTS = sorted(set(
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
 _WIDEN = [CHANNELS.index("corner_pull"), CHANNELS.index("lip_stretch")]
 _ROUND = CHANNELS.index("round")
-ROUND_TAKES_BACK = 0.62  # a full smile (corner_pull 1.3) keeps 0.5 of its pull when rounded
 _PRESS, _LIP_PRESS = CHANNELS.index("press"), CHANNELS.index("lip_press")
 _EXPRESSION = slice(len(MOUTH_CHANNELS), len(MOUTH_CHANNELS) + len(EXPRESSION_CHANNELS))
 # Lips pressed by an expression (AU 24) close what the rest pose leaves open of the
@@ -120,9 +119,9 @@ class Rig:
         they add to the photo's face as it is."""
         w = weights.astype(np.float32).copy()
         w[_EXPRESSION] -= np.float32(replace) * self.own
-        # a rounded mouth cannot smile broadly: rounding takes back most of the smile's
+        # a rounded mouth cannot smile broadly: rounding takes back half the smile's
         # pull on the corners (both at once would fold the skin at the corners)
-        w[_WIDEN] *= 1.0 - ROUND_TAKES_BACK * min(float(w[_ROUND]), 1.0)
+        w[_WIDEN] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
         pts = self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
         pressed = LIP_PRESS_CLOSES * max(float(w[_LIP_PRESS]), 0.0) * max(1.0 - float(w[_JAW]) / JAW_PARTS_PRESSED, 0.0)
         shut = min(max(float(w[_PRESS]), 0.0) + pressed, 1.0)
