@@ -80,20 +80,20 @@ def test_a_smiling_photo_turned_angry_loses_its_smile(photos, tmp_path):
     first, last = [measure(f) for f in clip[6:24:3]], _last_third(clip)
     assert _median(first, "corner_lift") > own.corner_lift - 0.02  # the smile is the photo's own at first
     assert last["corner_lift"] < own.corner_lift - 0.1, (last, own)  # 0.148 on this machine
-    assert last["brow_gap"] < own.brow_gap - 0.017, (last, own)  # 0.023
-    assert last["mouth_open"] < own.mouth_open - 0.12, (last, own)  # lips shut over the teeth: 0.207
+    assert last["brow_gap"] < own.brow_gap - 0.02, (last, own)  # 0.028
+    assert last["mouth_open"] < own.mouth_open - 0.12, (last, own)  # lips shut over the teeth: 0.195
 
 
 def test_a_smiling_photo_turned_sad_drops_its_corners(photos, tmp_path):
     own = measure(load_photo(photos / OBAMA))
     last = _last_third(render(photos, tmp_path, "He smiles, then turns sad", "os", photo=OBAMA, duration=3.0))
-    assert last["corner_lift"] < own.corner_lift - 0.1, (last, own)  # 0.166
+    assert last["corner_lift"] < own.corner_lift - 0.1, (last, own)  # 0.165
 
 
 def test_a_neutral_photo_smiles_above_its_own_face(photos, tmp_path):
     own = measure(load_photo(photos / HOPPER))
     last = _last_third(render(photos, tmp_path, "She smiles", "hs", photo=HOPPER, duration=2.0))
-    assert last["corner_lift"] > own.corner_lift + 0.025, (last, own)  # 0.037 on this machine
+    assert last["corner_lift"] > own.corner_lift + 0.025, (last, own)  # 0.039 on this machine
 
 
 def test_an_angry_turn_keeps_the_lips_in_sync(photos, tmp_path):
@@ -107,7 +107,7 @@ def test_an_angry_turn_keeps_the_lips_in_sync(photos, tmp_path):
     hop = rate / 24
     loud = np.array([np.sqrt(np.mean(voice[int(i * hop):int((i + 1) * hop)] ** 2)) for i in range(start, end)])
     assert np.ptp(openings) > 0.12  # they open wide and shut (0.34 on this machine)
-    assert np.corrcoef(openings, loud)[0, 1] > 0.5  # 0.60
+    assert np.corrcoef(openings, loud)[0, 1] > 0.5  # 0.63
 
 
 def test_lips_keep_moving_while_the_face_smiles(photos, tmp_path):

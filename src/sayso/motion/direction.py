@@ -23,7 +23,7 @@ PROFILES: dict[str, dict[str, float]] = {
     "tender": {"corner_pull": 0.6, "cheek_raise": 0.4, "inner_brow_raise": 0.15, "lid_tighten": 0.25,
                "lip_press": 0.1},
     "sad": {"inner_brow_raise": 1.0, "brow_lower": 0.35, "corner_depress": 1.0, "lip_press": 0.2},
-    "angry": {"brow_lower": 1.35, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
+    "angry": {"brow_lower": 1.0, "lid_tighten": 0.6, "lid_raise": 0.2, "lip_press": 0.7, "nose_wrinkle": 0.25,
               "corner_depress": 0.25},
     "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "lid_raise": 0.6},
     "disgusted": {"nose_wrinkle": 1.0, "upper_lip_raise": 0.8, "brow_lower": 1.0, "corner_depress": 0.5,

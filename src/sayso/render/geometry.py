@@ -311,10 +311,12 @@ def own_expression(L: np.ndarray) -> np.ndarray:
 
     A smile is read off the mouth corners: how far they sit out and up from where a
     relaxed mouth of the same opening has them, projected on the smile's own corner
-    move (corner_pull's (0.06, -0.085) IOD per unit), clipped to [0, 1.6]; the cheeks
-    rise with it at half that. A neutral or a turned-down mouth reads 0 (on the test
-    photos: Obama's and the astronaut's broad smiles 1.44 and 1.42, Mona Lisa's 0.22;
-    Hopper 0.07, Biden 0 and the Obama podium photo 0.08, speaking, count as neutral)."""
+    move (corner_pull's (0.06, -0.085) IOD per unit), clipped to [0, 1.6]. Only the
+    corners are read: the cheeks' own rise is not measured, and taking an assumed one
+    off drops the lower lids, which widens the brow-eye gap an angry face narrows. A
+    neutral or a turned-down mouth reads 0 (on the test photos: Obama's and the
+    astronaut's broad smiles 1.44 and 1.42, Mona Lisa's 0.22; Hopper 0.07, Biden 0 and
+    the Obama podium photo 0.08, speaking, count as neutral)."""
     own = np.zeros(len(EXPRESSION_CHANNELS), np.float32)
     gap = max(float(L[14, 1] - L[13, 1]), 0.0)
     corner_y = float(L[61, 1] + L[291, 1]) / 2
@@ -325,7 +327,6 @@ def own_expression(L: np.ndarray) -> np.ndarray:
     if smile < SMILE_READ_FROM:  # a neutral mouth's own width and set, not a smile
         smile = 0.0
     own[EXPRESSION_CHANNELS.index("corner_pull")] = smile
-    own[EXPRESSION_CHANNELS.index("cheek_raise")] = 0.5 * smile
     return own
 
 
