@@ -13,7 +13,8 @@ from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.plan import EXPRESSIONS
 from sayso.photo import load_photo
 from sayso.render import ASPECTS, displacement, frame_for, prepare, render_frame
-from sayso.render.geometry import INNER_LIP_RING, build_rig, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
+from sayso.render.geometry import (INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
+                                   build_rig)
 
 
 def pose(**controls) -> Performance:
