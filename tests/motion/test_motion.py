@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from sayso.motion import expression_weights, perform
-from sayso.motion.direction import PROFILES
 from sayso.motion.model import EXPRESSION_CHANNELS, MOUTH_CHANNELS, Performance
 from sayso.motion.visemes import RATE, mouth_track, shape_of
 from sayso.plan import Camera, Change, Cue, Line, Plan, plan
@@ -103,8 +102,7 @@ def test_head_moves_a_little_and_smoothly(speech):
 def test_expression_is_held_at_the_asked_strength(speech):
     perf = perform(Plan(lines=(Line("x"),), expressions=(Change("angry", 0.45),)), speech, 0, 48, FPS)
     assert np.allclose(perf.expression, expression_weights("angry", 0.45), atol=1e-6)
-    assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(
-        PROFILES["angry"]["brow_lower"] * 0.45)
+    assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(0.45)
     assert np.allclose(perf.expression[:, EXPRESSION_CHANNELS.index("corner_pull")], 0)
     assert np.allclose(perf.replace, 1.0)  # and it takes the photo's own smile off
 
@@ -134,8 +132,7 @@ def test_smile_then_angry_changes_in_turn_and_smoothly(speech):
     pull, brows = _au(perf, "corner_pull"), _au(perf, "brow_lower")
     assert pull[:40].min() > 0.6 and brows[:40].max() == 0  # the first half smiles
     assert brows[56:].min() > 0.6 and pull[56:].max() < 0.01  # the second scowls
-    # built over frames, never switched: no frame takes more than a quarter of the change
-    assert np.abs(np.diff(perf.expression, axis=0)).max() < 0.25 * np.abs(perf.expression).max()
+    assert np.abs(np.diff(perf.expression, axis=0)).max() < 0.2  # built over frames, never switched
 
 
 def test_a_change_after_a_word_starts_when_the_word_has_been_said(speech):
