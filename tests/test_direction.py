@@ -12,8 +12,11 @@ import pytest
 from measure import frames, measure
 
 import sayso
+from sayso.photo import load_photo
 
 BIDEN = "fr_biden_official_portrait.jpg"
+OBAMA = "fr_obama_official_portrait.jpg"  # smiles broadly, teeth showing
+HOPPER = "mpl_grace_hopper.jpg"  # a neutral, closed mouth
 
 
 def audio(path: Path) -> tuple[np.ndarray, int]:
@@ -22,9 +25,9 @@ def audio(path: Path) -> tuple[np.ndarray, int]:
         return np.concatenate(chunks), c.streams.audio[0].rate
 
 
-def render(photos, tmp_path, prompt: str, name: str, **options) -> list[np.ndarray]:
+def render(photos, tmp_path, prompt: str, name: str, photo: str = BIDEN, **options) -> list[np.ndarray]:
     options = {"size": "480p", "duration": 1.5, **options}
-    result = sayso.make(photos / BIDEN, prompt, tmp_path / f"{name}.mp4", **options)
+    result = sayso.make(photos / photo, prompt, tmp_path / f"{name}.mp4", **options)
     return frames(result.video)
 
 
@@ -62,6 +65,49 @@ def test_smile_then_angry_shows_both_in_order(photos, tmp_path, neutral):
     assert _median(first, "corner_lift") > neutral.corner_lift + 0.015
     assert _median(last, "corner_lift") < _median(first, "corner_lift") - 0.015
     assert _median(last, "brow_gap") < _median(first, "brow_gap") - 0.015
+
+
+def _last_third(clip: list[np.ndarray]):
+    faces = [measure(f) for f in clip[-(len(clip) // 3)::2]]
+    return {k: _median(faces, k) for k in ("corner_lift", "brow_gap", "mouth_open")}
+
+
+def test_a_smiling_photo_turned_angry_loses_its_smile(photos, tmp_path):
+    # An expression is a target face: the photo's broad smile (teeth showing) gives
+    # way to corners pulled down and in, lips shut over the teeth and lowered brows.
+    own = measure(load_photo(photos / OBAMA))
+    clip = render(photos, tmp_path, "He smiles, then turns angry", "oa", photo=OBAMA, duration=3.0)
+    first, last = [measure(f) for f in clip[6:24:3]], _last_third(clip)
+    assert _median(first, "corner_lift") > own.corner_lift - 0.02  # the smile is the photo's own at first
+    assert last["corner_lift"] < own.corner_lift - 0.1, (last, own)  # 0.148 on this machine
+    assert last["brow_gap"] < own.brow_gap - 0.02, (last, own)  # 0.028
+    assert last["mouth_open"] < own.mouth_open - 0.12, (last, own)  # lips shut over the teeth: 0.195
+
+
+def test_a_smiling_photo_turned_sad_drops_its_corners(photos, tmp_path):
+    own = measure(load_photo(photos / OBAMA))
+    last = _last_third(render(photos, tmp_path, "He smiles, then turns sad", "os", photo=OBAMA, duration=3.0))
+    assert last["corner_lift"] < own.corner_lift - 0.1, (last, own)  # 0.165
+
+
+def test_a_neutral_photo_smiles_above_its_own_face(photos, tmp_path):
+    own = measure(load_photo(photos / HOPPER))
+    last = _last_third(render(photos, tmp_path, "She smiles", "hs", photo=HOPPER, duration=2.0))
+    assert last["corner_lift"] > own.corner_lift + 0.025, (last, own)  # 0.039 on this machine
+
+
+def test_an_angry_turn_keeps_the_lips_in_sync(photos, tmp_path):
+    # the lips an angry face presses shut still open on the words' vowels
+    result = sayso.make(photos / OBAMA, "He is angry and says 'Papa, I saw a bad cat, a bad cat.'",
+                        tmp_path / "oas.mp4", size="480p")
+    clip = frames(result.video)
+    start, end = int(result.speech_start * 24), len(clip) - int(0.9 * 24)
+    openings = np.array([measure(f).mouth_open for f in clip[start:end]])
+    voice, rate = audio(result.video)
+    hop = rate / 24
+    loud = np.array([np.sqrt(np.mean(voice[int(i * hop):int((i + 1) * hop)] ** 2)) for i in range(start, end)])
+    assert np.ptp(openings) > 0.12  # they open wide and shut (0.34 on this machine)
+    assert np.corrcoef(openings, loud)[0, 1] > 0.5  # 0.63
 
 
 def test_lips_keep_moving_while_the_face_smiles(photos, tmp_path):

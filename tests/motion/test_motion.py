@@ -104,6 +104,14 @@ def test_expression_is_held_at_the_asked_strength(speech):
     assert np.allclose(perf.expression, expression_weights("angry", 0.45), atol=1e-6)
     assert perf.expression[:, EXPRESSION_CHANNELS.index("brow_lower")].min() == pytest.approx(0.45)
     assert np.allclose(perf.expression[:, EXPRESSION_CHANNELS.index("corner_pull")], 0)
+    assert np.allclose(perf.replace, 1.0)  # and it takes the photo's own smile off
+
+
+def test_no_expression_keeps_the_photos_face_and_a_smile_keeps_half(speech):
+    assert np.allclose(perform(Plan(lines=(Line("x"),)), speech, 0, 24, FPS).replace, 0.0)
+    perf = perform(plan(f"She smiles, then turns angry and says '{speech.text}'"), speech, 0, 96, FPS)
+    assert np.allclose(perf.replace[:40], 0.5) and np.allclose(perf.replace[56:], 1.0)
+    assert np.abs(np.diff(perf.replace)).max() < 0.2  # crossfaded, never switched
 
 
 def test_performance_saves_and_loads(tmp_path, speech):
@@ -112,6 +120,7 @@ def test_performance_saves_and_loads(tmp_path, speech):
     back = Performance.load(tmp_path / "perf.npz")
     assert back.fps == FPS and back.num_frames == 60
     assert np.array_equal(back.mouth, perf.mouth) and np.array_equal(back.head, perf.head)
+    assert np.array_equal(back.replace, perf.replace)
 
 
 def _au(perf, name):

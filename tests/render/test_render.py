@@ -15,7 +15,8 @@ from sayso.plan import EXPRESSIONS
 from sayso.photo import load_photo
 from sayso.errors import Cancelled
 from sayso.render import ASPECTS, displacement, frame_for, prepare, render, render_frame
-from sayso.render.geometry import INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER
+from sayso.render.geometry import (INNER_LIP_RING, LOWER_LIP_INNER, LOWER_LIP_OUTER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
+                                   build_rig)
 
 
 def pose(**controls) -> Performance:
@@ -86,6 +87,31 @@ def _dark_mouth_pixels(stage, frame) -> int:
     luma = frame[y0:y1, x0:x1].astype(np.float32) @ np.array([0.299, 0.587, 0.114])
     lip = stage.look.lip @ np.array([0.299, 0.587, 0.114])
     return int((luma < 0.4 * lip).sum())
+
+
+@pytest.mark.parametrize("name, smiles", [("fr_obama_official_portrait.jpg", True), ("skimage_astronaut.png", True),
+                                          ("fr_biden_official_portrait.jpg", False), ("mpl_grace_hopper.jpg", False),
+                                          ("fr_obama_podium_speaking.jpg", False)])
+def test_the_rig_reads_the_photos_own_smile(photos, name, smiles):
+    # what an expression replaces: broad smiles read over 1.2 units of corner pull
+    # (1.42-1.44 here), neutral and speaking mouths nothing
+    own = build_rig(analyze(load_photo(photos / name)).landmarks).own
+    pull = float(own[EXPRESSION_CHANNELS.index("corner_pull")])
+    assert (pull > 1.2) if smiles else (pull == 0.0), (name, pull)
+
+
+def test_replace_takes_the_photos_smile_off_and_pressed_lips_shut_its_teeth(photos):
+    rig = build_rig(analyze(load_photo(photos / "fr_obama_official_portrait.jpg")).landmarks)
+    n = len(rig.basis)
+    lips = lambda pts: float(np.mean(pts[LOWER_LIP_INNER[1:-1], 1] - pts[UPPER_LIP_INNER[1:-1], 1]))  # noqa: E731
+    corners = lambda pts: float(np.mean(pts[[61, 291], 1]))  # noqa: E731
+    rest, plain = rig.pose(np.zeros(n), 0.0), rig.pose(np.zeros(n), 0.0, replace=1.0)
+    assert corners(plain) - corners(rest) > 0.08 * rig.frame.iod  # the smile's corners come down (0.12)
+    pressed = np.zeros(n, np.float32)
+    pressed[len(MOUTH_CHANNELS) + EXPRESSION_CHANNELS.index("lip_press")] = 0.5
+    assert lips(rig.pose(pressed, 0.0)) < 0.03 * rig.frame.iod  # shut over the teeth: the 0.02 contact line
+    pressed[MOUTH_CHANNELS.index("jaw")] = 0.4
+    assert lips(rig.pose(pressed, 0.0)) > lips(rest)  # and parted again by speech
 
 
 def test_open_mouth_photo_closes_partly_at_rest_and_fully_on_press(podium):

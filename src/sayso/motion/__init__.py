@@ -124,7 +124,7 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
     lead = 0.0 if recorded else MOUTH_LEAD  # a recording's loudness moves the jaw as it sounds
     mouth = np.stack([np.interp(t + lead, idx, track[:, c]) for c in range(track.shape[1])], 1)
 
-    expression, held_jaw, lean = direction.expressions(plan, speech, offset, t, duration)
+    expression, held_jaw, lean, replace = direction.expressions(plan, speech, offset, t, duration)
     # an expression's open jaw gives way to the lips closing for m, b, p
     mouth[:, _JAW] = np.clip(mouth[:, _JAW] + held_jaw * (1 - mouth[:, _PRESS]), 0, 1)
 
@@ -151,4 +151,5 @@ def perform(plan: Plan, speech: Speech, offset: int, num_frames: int, fps: Fract
 
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)  # noqa: E731
     return Performance(fps=fps, mouth=f32(mouth), expression=f32(expression), blink=f32(blink), gaze=f32(gaze),
-                       head=f32(head), breath=f32(np.clip(breath, -1, 1)), camera=f32(lens))
+                       head=f32(head), breath=f32(np.clip(breath, -1, 1)), camera=f32(lens),
+                       replace=f32(replace))

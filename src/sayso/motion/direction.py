@@ -30,6 +30,11 @@ PROFILES: dict[str, dict[str, float]] = {
                   "lid_tighten": 0.3, "lip_stretch": 0.25},
     "laughing": {"corner_pull": 1.0, "cheek_raise": 1.0, "lid_tighten": 0.6},
 }
+# How much of the photo's own expression each one replaces (Performance.replace): an
+# expression is a target face, so angry, sad, surprised, disgusted and neutral take the
+# photo's smile off; a smile keeps half of it (on a smiling photo, "smiles" is about
+# the photo's own smile, "smiles broadly" a little more; on a neutral one, all its own).
+REPLACES = {"smile": 0.5, "tender": 0.5, "laughing": 0.5}  # else 1
 JAW = {"surprised": 0.22, "laughing": 0.25}  # a held jaw drop, added under speech's own
 # degrees of (yaw, pitch, roll) an expression leans the head by at full strength
 HEAD = {"tender": (0.0, 1.0, 3.5), "sad": (0.0, 3.0, 0.0), "angry": (0.0, 2.0, 0.0),
@@ -94,22 +99,27 @@ def expression_weights(name: str, strength: float) -> np.ndarray:
 
 
 def expressions(plan: Plan, speech: Speech, offset: int, t: np.ndarray, duration: float
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(n, 12) action units, (n,) held jaw, (n, 3) head lean, over frame times t."""
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(n, 12) action units, (n,) held jaw, (n, 3) head lean and (n,) how much of the
+    photo's own expression they replace (Performance.replace), over frame times t.
+
+    The replacement does not scale with strength: "slightly angry" is a slight anger,
+    not a slight smile; before the first expression it is 0 (the photo's own face)."""
     keys = _ordered(plan.expressions, speech, offset, duration, _steps(plan))
     vectors = [(at, np.concatenate([expression_weights(c.what, c.strength), [JAW.get(c.what, 0.0) * c.strength],
-                                    np.array(HEAD.get(c.what, (0.0, 0.0, 0.0))) * c.strength]))
+                                    np.array(HEAD.get(c.what, (0.0, 0.0, 0.0))) * c.strength,
+                                    [REPLACES.get(c.what, 1.0)]]))
                for at, c in keys]
-    track = _hold(t, vectors, np.zeros(len(EXPRESSION_CHANNELS) + 4))
+    track = _hold(t, vectors, np.zeros(len(EXPRESSION_CHANNELS) + 5))
     laughing = _hold(t, [(at, np.array([float(c.what == "laughing") * c.strength])) for at, c in keys],
                      np.zeros(1))[:, 0]
     n = len(EXPRESSION_CHANNELS)
-    au, jaw, head = track[:, :n], track[:, n], track[:, n + 1:]
+    au, jaw, head, replace = track[:, :n], track[:, n], track[:, n + 1:n + 4], track[:, n + 4]
     # laughter comes in bursts: the jaw and head bob at ~4.5 Hz
     bounce = laughing * 0.5 * (1 + np.sin(2 * np.pi * 4.5 * t))
     jaw = jaw + 0.25 * bounce
     head = head + np.stack([np.zeros_like(t), 0.8 * bounce, np.zeros_like(t)], 1)
-    return au, jaw, head
+    return au, jaw, head, replace
 
 
 def gaze(plan: Plan, speech: Speech, offset: int, t: np.ndarray, duration: float) -> tuple[np.ndarray, float]:

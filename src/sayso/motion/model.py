@@ -42,6 +42,10 @@ class Performance:
     breath: (n,) in [-1, 1], chest and head rise.
     camera: (n, 3) columns CAMERA_CHANNELS: zoom (1 = the framing as is, > 1 closer) and
         pan x, y as fractions of the frame's width and height (+ = the view moves right, down).
+    replace: (n,) in [0, 1], how much of the photo's own expression (its smile) the
+        expression columns take the place of: 0 = they add to the photo's face as it is,
+        1 = they are the whole target (a smiling photo turned angry loses its smile).
+        None (an older performance) reads as zeros.
     """
 
     fps: Fraction
@@ -52,6 +56,11 @@ class Performance:
     head: np.ndarray
     breath: np.ndarray
     camera: np.ndarray
+    replace: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.replace is None:
+            object.__setattr__(self, "replace", np.zeros(self.num_frames, np.float32))
 
     @property
     def num_frames(self) -> int:
@@ -65,5 +74,6 @@ class Performance:
     def load(cls, path: str | Path) -> "Performance":
         with np.load(path) as data:
             num, den = (int(v) for v in data["fps"])
-            arrays = {f.name: data[f.name].astype(np.float32) for f in fields(cls) if f.name != "fps"}
+            arrays = {f.name: data[f.name].astype(np.float32) for f in fields(cls)
+                      if f.name != "fps" and f.name in data.files}
         return cls(fps=Fraction(num, den), **arrays)

@@ -299,7 +299,7 @@ def face_box(stage: Stage, grow: float = 0.45) -> tuple[int, int, int, int]:
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
     """(478, 2) posed landmarks and the moving ring after the head motion, stacked."""
     weights = np.concatenate([perf.mouth[i], perf.expression[i], perf.gaze[i]])
-    pts = stage.rig.pose(weights, float(perf.blink[i]))
+    pts = stage.rig.pose(weights, float(perf.blink[i]), float(perf.replace[i]))
     ring_z = np.full(len(stage.moving_ring), stage.pivot[2] - 0.2 * stage.rig.frame.iod, np.float32)
     xyz = np.concatenate([np.column_stack([pts, stage.depth]),
                           np.column_stack([stage.moving_ring, ring_z])])

