@@ -1,6 +1,6 @@
 """Face geometry: landmark groups of the mediapipe mesh and a linear rig on them.
 
-Each control (jaw drop, lip spread, smile, blink, ...) is a displacement of every
+Each control (jaw drop, lip spread, smile, gaze, ...) is a displacement of every
 landmark, fixed once per photo (a blendshape basis). A frame's landmark positions are
 the rest positions plus the weighted sum of those displacements, then the head
 rotation in 3D. Displacements are designed in a face-aligned frame whose unit is the
@@ -44,7 +44,7 @@ CONTROL_POINTS = sorted(set(
 ))
 
 # Basis channels, in order: the mouth and expression channels of a Performance, then
-# the two gaze axes. Blink is not linear (lids meet along a curve) and is applied apart.
+# the two gaze axes. A blink is not in the rig: the lids slide over the eye (render.eyes).
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
 _WIDEN = [CHANNELS.index("corner_pull"), CHANNELS.index("lip_stretch")]
 _ROUND = CHANNELS.index("round")
@@ -92,16 +92,14 @@ class Rig:
     basis: np.ndarray
     mouth_gap: float  # the photo's inner-lip gap in IOD (0 = closed)
 
-    def pose(self, weights: np.ndarray, blink: float) -> np.ndarray:
-        """(478, 2) landmark pixels for channel weights (C,) and a blink in [0, 1]."""
+    def pose(self, weights: np.ndarray) -> np.ndarray:
+        """(478, 2) landmark pixels for channel weights (C,). A blink is not a pose of
+        the mesh: the lids slide over the eye in render.eyes, after the field."""
         w = weights.astype(np.float32).copy()
         # a rounded mouth cannot smile broadly: rounding takes back half the smile's
         # pull on the corners (both at once would fold the skin at the corners)
         w[_WIDEN] *= 1.0 - 0.5 * min(float(w[_ROUND]), 1.0)
-        pts = self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
-        if blink > 0:
-            _close_lids(pts, float(blink))
-        return pts
+        return self.rest[:, :2] + np.tensordot(w, self.basis, axes=1)
 
 
 def patch_box(points: np.ndarray, pad: int, shape: tuple[int, ...], min_size: int = 2
@@ -287,24 +285,3 @@ def build_rig(landmarks: np.ndarray) -> Rig:
     basis = frame.to_pixels(_build_basis(rest_local, rest_gap, (1 - REST_CLOSURE) * close)).astype(np.float32)
     return Rig(frame=frame, photo=landmarks.astype(np.float32), rest=rest.astype(np.float32), basis=basis, mouth_gap=gap)
 
-
-_EYES = (
-    (RIGHT_EYE_UPPER[1:-1], RIGHT_EYE_LOWER[1:-1], RIGHT_IRIS),
-    (LEFT_EYE_UPPER[1:-1], LEFT_EYE_LOWER[1:-1], LEFT_IRIS),
-)
-
-
-def _close_lids(pts: np.ndarray, blink: float) -> None:
-    """Close the lids in place: upper lids travel 80% of the gap, lower lids 20%;
-    the irises are squeezed between them so nothing crosses a lid."""
-    for upper, lower, iris in _EYES:
-        up, low = pts[upper].copy(), pts[lower].copy()
-        meet = up + 0.8 * (low - up)
-        new_up = up + blink * (meet - up)
-        new_low = low + blink * (meet - low)
-        pts[upper], pts[lower] = new_up, new_low
-        # the iris keeps its relative height between the lids
-        top, bottom = up[:, 1].mean(), low[:, 1].mean()
-        ntop, nbottom = new_up[:, 1].mean(), new_low[:, 1].mean()
-        f = (pts[iris, 1] - top) / max(bottom - top, 1e-3)
-        pts[iris, 1] = ntop + np.clip(f, -0.5, 1.5) * (nbottom - ntop)
