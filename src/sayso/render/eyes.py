@@ -35,6 +35,8 @@ SKIN_MIN = 0.035  # ... and at least (IOD), even when a rim sits right above the
 LASH = 0.016  # lash band at the upper margin, moved whole (IOD)
 BELOW = 0.07  # skin under the lower lid that stretches up with it (IOD)
 EDGE = 22.0  # a dark edge: luminance this far (0-255) below the brightest lid skin under it
+WHITE_MAX = 0.05  # the white of the eye is looked for this far under the lower lid line (IOD)
+WHITE_EDGE = 25.0  # ... when it is this much brighter (0-255) than the skin under the eye
 DETAIL = 0.55  # how much of the lid skin's own texture the relit lid keeps
 RELIGHT = 0.8  # how far the unfolded lid's light is drawn toward the skin under the eye
 
@@ -80,13 +82,17 @@ class Lid:
         return np.stack([x, y], 1).astype(np.float32)
 
 
-def _profile(gray: np.ndarray, lid: Lid, v_from: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """(k, s) luminance sampled up each column from v_from by steps (pixels)."""
-    v = v_from[:, None] - steps[None, :]
+def _sample(gray: np.ndarray, lid: Lid, v: np.ndarray) -> np.ndarray:
+    """(k, s) luminance at v (k, s) pixels in the eye's frame, column i at lid.u[i]."""
     u = np.broadcast_to(lid.u[:, None], v.shape)
     x, y = lid.photo(u, v)
     return cv2.remap(gray, x.astype(np.float32), y.astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
+
+
+def _profile(gray: np.ndarray, lid: Lid, v_from: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """(k, s) luminance sampled up each column from v_from (k,) by steps (s,) pixels."""
+    return _sample(gray, lid, v_from[:, None] - steps[None, :])
 
 
 def lids_of(image: np.ndarray, upper_lines: tuple[np.ndarray, np.ndarray], lower_lines: tuple[np.ndarray, np.ndarray],
@@ -107,6 +113,8 @@ def lids_of(image: np.ndarray, upper_lines: tuple[np.ndarray, np.ndarray], lower
         lower = np.maximum(np.interp(u, *_ascending(lu, lv)), upper).astype(np.float32)
         lash = max(LASH * iod, 1.0)
         lid = Lid(origin, probe.ex, probe.ey, u, upper, lower, np.zeros_like(u), lash, BELOW * iod)
+        lower = lower + _white_below(gray, lid, iod)
+        lid = Lid(origin, probe.ex, probe.ey, u, upper, lower, np.zeros_like(u), lash, BELOW * iod)
         # the lid skin: from the lash band up to the first strong dark edge above it
         steps = np.arange(0.0, SKIN_MAX * iod, 0.5, dtype=np.float32)
         prof = _profile(gray, lid, upper - lash, steps)
@@ -117,6 +125,25 @@ def lids_of(image: np.ndarray, upper_lines: tuple[np.ndarray, np.ndarray], lower
         skin = _smooth(skin)
         out.append(Lid(origin, probe.ex, probe.ey, u, upper, lower, skin.astype(np.float32), lash, BELOW * iod))
     return out[0], out[1]
+
+
+def _white_below(gray: np.ndarray, lid: Lid, iod: float) -> np.ndarray:
+    """(k,) how far the white of the eye reaches below the lower lid line (pixels).
+
+    The mesh's lower lid often runs a little inside the eye (a wide-open eye, a glance
+    aside); closed on that line, a strip of white would stay under the lashes."""
+    steps = np.arange(0.0, WHITE_MAX * iod, 0.5, dtype=np.float32)
+    below = _profile(gray, lid, lid.lower, -steps)  # down each column from the lower lid line
+    skin = float(np.median(_profile(gray, lid, lid.lower + 0.1 * iod, -steps[:8])))
+    share = np.linspace(0.3, 0.95, 8, dtype=np.float32)[None, :]
+    white = float(np.percentile(_sample(gray, lid, lid.upper[:, None] + share * (lid.lower - lid.upper)[:, None]), 90))
+    if white < skin + WHITE_EDGE:
+        return np.zeros_like(lid.lower)
+    bright = below > (skin + white) / 2
+    # the white runs on from the lid line down to the first step that is not white
+    run = np.where(bright.all(1), len(steps), np.argmin(bright, axis=1))
+    reach = np.where(run > 0, steps[np.maximum(run - 1, 0)] + 1.0, 0.0)
+    return -_smooth(-reach.astype(np.float32), 11)  # a running maximum, then a mean
 
 
 def _ascending(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
