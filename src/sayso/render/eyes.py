@@ -39,7 +39,7 @@ WHITE_MAX = 0.05  # the white of the eye is looked for this far under the lower 
 WHITE_EDGE = 25.0  # ... when it is this much brighter (0-255) than the skin under the eye
 DETAIL = 0.55  # how much of the lid skin's own texture the relit lid keeps
 GAIN_MAX = 2.2  # the most the lid skin's texture is scaled with its light
-GAIN_DARK, DARK_BAND = 1.7, 0.35  # the most a band darker than this share of the skin is lit
+GAIN_DARK, DARK_BAND = 1.0, 0.35  # a band darker than this share of the skin is not lit up
 RELIGHT = 0.8  # how far the unfolded lid's light is drawn toward the skin under the eye
 
 
@@ -196,7 +196,8 @@ def relit(image: np.ndarray, lids: tuple[Lid, Lid], iod: float) -> np.ndarray:
         ramp *= np.clip(upper - v, 0.0, 1.0) * _toward_corners(lid, u)
         target = _colour(image, lid, lid.lower + 0.05 * iod, lid.lower + 0.15 * iod)
         region, smooth = out[y0:y1, x0:x1], low[y0:y1, x0:x1]
-        # a band far darker than the skin is mostly lashes and shadow, not lid skin: lit less
+        # a band far darker than the skin is mostly lashes and shadow, not lid skin: lit up, it
+        # would read as the white of an open eye
         band = _colour(image, lid, lid.upper - lid.skin, lid.upper - lid.lash)
         gain = (target + 1.0) / (smooth + 1.0)
         if float(band.mean()) < DARK_BAND * float(target.mean()):
