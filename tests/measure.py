@@ -47,3 +47,13 @@ def sound(path: Path, rate: int = 24000) -> np.ndarray:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         parts = [o.to_ndarray().reshape(-1) for f in c.decode(audio=0) for o in resampler.resample(f)]
     return np.concatenate(parts)
+
+
+def eye_gaps(frame: np.ndarray) -> tuple[float, float]:
+    """Each eye's lid gap / IOD, (image-left eye, image-right eye): the mean of three
+    upper-to-lower lid distances across the middle of the eye."""
+    lm = analyze(frame).landmarks[:, :2]
+    iod = float(np.linalg.norm(lm[468] - lm[473]))
+    pairs = (((160, 144), (159, 145), (158, 153)), ((387, 373), (386, 374), (385, 380)))
+    gaps = [float(np.mean([np.linalg.norm(lm[lo] - lm[up]) for up, lo in eye])) / iod for eye in pairs]
+    return gaps[0], gaps[1]

@@ -61,3 +61,16 @@ def test_the_judge_sees_smile_then_angry(photos, tmp_path):
                         size="480p", aspect="1:1")
     expression = _judge(result.video, photo, LINE)["expression"]
     assert expression["corner_lift_change"] < -0.03  # the smile has gone by the last third
+
+
+@pytest.mark.skipif(not SCORE.exists() or not (VENV / "bin" / "python").exists(),
+                    reason="the judge is not set up (run ../shared/eval/setup.sh)")
+@pytest.mark.parametrize("name", ["mpl_grace_hopper.jpg", "fr_biden_official_portrait.jpg"])
+def test_the_judge_counts_blinks_behind_glasses_and_on_hooded_lids(photos, tmp_path, name):
+    """The judge's dlib read the old painted lids as open eyes (no blink on these two in
+    4-5 s clips); lids that slide over the eye read as closed."""
+    photo = photos / name
+    result = sayso.make(photo, f"Says '{LINE}'", tmp_path / "blinks.mp4", duration=4.5)
+    report = _judge(result.video, photo, LINE)
+    assert report["blinks"]["count"] >= 1, report["blinks"]
+    assert report["identity"]["median_distance"] <= 0.18 and report["identity"]["max_distance"] <= 0.30

@@ -86,6 +86,18 @@ def test_blinks_are_natural(seed):
     assert rising < falling
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_every_blink_holds_the_lids_shut_for_three_frames(seed):
+    """A viewer (and a detector sampling frames) sees each blink: at 24 fps every one
+    has at least three frames three quarters closed, whatever its phase to the frames."""
+    perf = perform(Plan(seed=seed), Speech.silence(0), 0, 24 * 12, FPS)
+    shut = perf.blink > 0.75
+    starts = np.flatnonzero(shut[1:] & ~shut[:-1]) + 1
+    ends = np.flatnonzero(shut[:-1] & ~shut[1:]) + 1
+    assert len(starts) >= 2 and len(starts) == len(ends)
+    assert np.all(ends - starts >= 3) and np.all(ends - starts <= 6), ends - starts
+
+
 def test_a_four_second_clip_has_a_blink():
     for seed in range(20):
         perf = perform(Plan(seed=seed), Speech.silence(0), 0, 96, FPS)

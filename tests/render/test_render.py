@@ -105,13 +105,13 @@ def test_replace_takes_the_photos_smile_off_and_pressed_lips_shut_its_teeth(phot
     n = len(rig.basis)
     lips = lambda pts: float(np.mean(pts[LOWER_LIP_INNER[1:-1], 1] - pts[UPPER_LIP_INNER[1:-1], 1]))  # noqa: E731
     corners = lambda pts: float(np.mean(pts[[61, 291], 1]))  # noqa: E731
-    rest, plain = rig.pose(np.zeros(n), 0.0), rig.pose(np.zeros(n), 0.0, replace=1.0)
+    rest, plain = rig.pose(np.zeros(n)), rig.pose(np.zeros(n), replace=1.0)
     assert corners(plain) - corners(rest) > 0.08 * rig.frame.iod  # the smile's corners come down (0.12)
     pressed = np.zeros(n, np.float32)
     pressed[len(MOUTH_CHANNELS) + EXPRESSION_CHANNELS.index("lip_press")] = 0.5
-    assert lips(rig.pose(pressed, 0.0)) < 0.03 * rig.frame.iod  # shut over the teeth: the 0.02 contact line
+    assert lips(rig.pose(pressed)) < 0.03 * rig.frame.iod  # shut over the teeth: the 0.02 contact line
     pressed[MOUTH_CHANNELS.index("jaw")] = 0.4
-    assert lips(rig.pose(pressed, 0.0)) > lips(rest)  # and parted again by speech
+    assert lips(rig.pose(pressed)) > lips(rest)  # and parted again by speech
 
 
 def test_open_mouth_photo_closes_partly_at_rest_and_fully_on_press(podium):

@@ -26,7 +26,7 @@ from ..errors import Cancelled
 from ..face.model import FaceRig
 from ..motion.model import Performance
 from .camera import Layers, shoot
-from .eyes import LidLook, draw_lids
+from . import eyes
 from .geometry import (CONTROL_POINTS, FACE_OVAL, INNER_LIP_RING, LEFT_EYE_LOWER, LEFT_EYE_UPPER, LOWER_LIP_INNER,
                        LOWER_LIP_OUTER, OUTER_LIP_RING, RIGHT_EYE_LOWER, RIGHT_EYE_UPPER, UPPER_LIP_INNER, UPPER_LIP_OUTER,
                        Rig, build_rig, patch_box)
@@ -91,7 +91,8 @@ class Stage:
     backdrop: np.ndarray  # (rh, rw, 3) float32 the clean plate: what shows where the person is not
     static: np.ndarray  # (H, W, 3) uint8 the output frame with nothing moving
     look: MouthLook
-    lids: LidLook
+    lids: tuple[eyes.Lid, eyes.Lid]  # the right (image-left) and left eye's lids, for blinks
+    lid_skin: np.ndarray  # (h, w, 3) float32 premultiplied with the upper lids relit (eyes.relit)
     teeth_alpha: np.ndarray | None  # (h, w) float32 the photo's open mouth, if it shows one
     origin: np.ndarray  # (2,) working-photo pixel under output pixel (0, 0): out = p - origin
     layers: Layers | None = None  # full-frame layers, when the camera moves or a scene is on
@@ -250,7 +251,8 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
     backdrop = cv2.remap(plate, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
     look = MouthLook.of(work, landmarks[OUTER_LIP_RING, :2], landmarks[INNER_LIP_RING, :2])
-    lids = LidLook.of(work, tuple((landmarks[u, :2], landmarks[lo, :2]) for u, lo in _EYE_LINES))
+    lids = eyes.lids_of(work, tuple(landmarks[u, :2] for u, _ in _EYE_LINES),
+                        tuple(landmarks[lo, :2] for _, lo in _EYE_LINES), rig.frame.ex, rig.frame.ey, iod)
     # the photo shows its teeth: keep them for the open mouth
     teeth_alpha = open_mouth_mask(work, landmarks) if rig.mouth_gap > 0.05 else None
     # The photo is person * alpha + plate * (1 - alpha); the warp moves the premultiplied
@@ -259,6 +261,7 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
     # not a fringe of the old background.
     skin = lips_over_mouth(work, landmarks) if teeth_alpha is not None else work
     premultiplied = skin.astype(np.float32) - (1.0 - alpha)[..., None] * plate.astype(np.float32)
+    lid_skin = eyes.relit(premultiplied, lids, iod)
     z = landmarks[:, 2]
     pivot = np.array([center[0], center[1] + 0.4 * iod, float(np.median(z)) + 0.5 * iod], np.float32)
     layers, effects = None, None
@@ -277,7 +280,7 @@ def prepare(rig_in: FaceRig, framing: Framing, *, scene: Sequence[str] = (), cam
     return Stage(framing, rig, work, premultiplied, z.astype(np.float32), moving_ring.astype(np.float32), sources,
                  mouth_band, seam, fixed, pivot,
                  field, mouth_fields, mouth_box, feather(mouth_box), (x0, y0, x1, y1), map_x, map_y,
-                 alpha, backdrop, static, look, lids, teeth_alpha, np.array([ox, oy], np.float32), layers, effects)
+                 alpha, backdrop, static, look, lids, lid_skin, teeth_alpha, np.array([ox, oy], np.float32), layers, effects)
 
 
 def _box(points: np.ndarray, grow: float = 0.0) -> tuple[int, int, int, int]:
@@ -299,7 +302,7 @@ def face_box(stage: Stage, grow: float = 0.45) -> tuple[int, int, int, int]:
 def _targets(stage: Stage, perf: Performance, i: int) -> np.ndarray:
     """(478, 2) posed landmarks and the moving ring after the head motion, stacked."""
     weights = np.concatenate([perf.mouth[i], perf.expression[i], perf.gaze[i]])
-    pts = stage.rig.pose(weights, float(perf.blink[i]), float(perf.replace[i]))
+    pts = stage.rig.pose(weights, float(perf.replace[i]))  # a blink is not in the field: see _blink
     ring_z = np.full(len(stage.moving_ring), stage.pivot[2] - 0.2 * stage.rig.frame.iod, np.float32)
     xyz = np.concatenate([np.column_stack([pts, stage.depth]),
                           np.column_stack([stage.moving_ring, ring_z])])
@@ -365,21 +368,47 @@ def source_map(stage: Stage, mesh: np.ndarray, disp: np.ndarray) -> tuple[np.nda
     return stage.map_x + off[..., 0], stage.map_y + off[..., 1]
 
 
+def _blink(stage: Stage, mesh: np.ndarray, mx: np.ndarray, my: np.ndarray, closure: float
+           ) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+    """Close the lids by a blink of closure in [0, 1]: the source maps mx, my (rh, rw)
+    are moved in place, around each posed eye, by the lid map of render.eyes.
+
+    Returns, per eye, the ROI box it touched and the (bh, bw) weight of the relit lid
+    skin there (eyes.close)."""
+    if closure <= 0.0:
+        return []
+    iod = stage.rig.frame.iod
+    to_roi = stage.origin + stage.roi[:2]
+    touched = []
+    for lid, (upper, lower) in zip(stage.lids, _EYE_LINES):
+        box = patch_box(mesh[upper + lower] - to_roi, int(0.22 * iod) + 2, mx.shape)
+        if box is None:
+            continue
+        x0, y0, x1, y1 = box
+        sx, sy, shows = eyes.close(lid, mx[y0:y1, x0:x1], my[y0:y1, x0:x1], closure)
+        mx[y0:y1, x0:x1], my[y0:y1, x0:x1] = sx, sy
+        touched.append((box, shows))
+    return touched
+
+
 def _person(stage: Stage, perf: Performance, i: int) -> tuple[np.ndarray, np.ndarray]:
     """Frame i's moving region: the premultiplied person (rh, rw, 3) and alpha (rh, rw)."""
     mesh, disp = displacement(stage, perf, i)
     mx, my = source_map(stage, mesh, disp)
+    lids = _blink(stage, mesh, mx, my, float(perf.blink[i]))
     x0, y0, x1, y1 = stage.roi
     person = cv2.remap(stage.premultiplied, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     alpha = cv2.remap(stage.alpha_work, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    for (bx0, by0, bx1, by1), shows in lids:  # the unfolded lid catches the light
+        lid = cv2.remap(stage.lid_skin, mx[by0:by1, bx0:bx1], my[by0:by1, bx0:bx1], cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_CONSTANT)
+        region = person[by0:by1, bx0:bx1]
+        region += (lid - region) * shows[..., None]
 
     to_roi = stage.origin + (x0, y0)  # posed landmarks -> ROI pixels
     _soften_seam(stage, person, mx, my, mesh[UPPER_LIP_OUTER + LOWER_LIP_OUTER] - to_roi)
     draw_mouth(person, mesh[UPPER_LIP_INNER] - to_roi, mesh[LOWER_LIP_INNER] - to_roi,
                stage.rig.frame.iod, stage.look, _photo_mouth(stage, mesh))
-    for eye, (upper, lower) in enumerate(_EYE_LINES):
-        draw_lids(person, mesh[upper] - to_roi, mesh[lower] - to_roi, float(perf.blink[i]),
-                  stage.lids.skin[eye], stage.lids.lash[eye], stage.rig.frame.iod)
     return person, alpha
 
 

@@ -1,6 +1,6 @@
 """Face geometry: landmark groups of the mediapipe mesh and a linear rig on them.
 
-Each control (jaw drop, lip spread, smile, blink, ...) is a displacement of every
+Each control (jaw drop, lip spread, smile, gaze, ...) is a displacement of every
 landmark, fixed once per photo (a blendshape basis). A frame's landmark positions are
 the rest positions plus the weighted sum of those displacements, then the head
 rotation in 3D. Displacements are designed in a face-aligned frame whose unit is the
@@ -44,7 +44,7 @@ CONTROL_POINTS = sorted(set(
 ))
 
 # Basis channels, in order: the mouth and expression channels of a Performance, then
-# the two gaze axes. Blink is not linear (lids meet along a curve) and is applied apart.
+# the two gaze axes. A blink is not in the rig: the lids slide over the eye (render.eyes).
 CHANNELS = MOUTH_CHANNELS + EXPRESSION_CHANNELS + ("gaze_x", "gaze_y")
 _WIDEN = [CHANNELS.index("corner_pull"), CHANNELS.index("lip_stretch")]
 _ROUND = CHANNELS.index("round")
@@ -110,9 +110,10 @@ class Rig:
     closing: np.ndarray
     own: np.ndarray
 
-    def pose(self, weights: np.ndarray, blink: float, replace: float = 0.0) -> np.ndarray:
-        """(478, 2) landmark pixels for channel weights (C,), a blink in [0, 1] and how
-        much of the photo's own expression the expression weights replace, in [0, 1].
+    def pose(self, weights: np.ndarray, replace: float = 0.0) -> np.ndarray:
+        """(478, 2) landmark pixels for channel weights (C,) and how much of the photo's
+        own expression the expression weights replace, in [0, 1]. A blink is not a pose
+        of the mesh: the lids slide over the eye in render.eyes, after the field.
 
         The expression weights are a target face: at replace 1 the photo's own smile is
         taken off before they apply (a smiling photo turned angry loses its smile), at 0
@@ -127,8 +128,6 @@ class Rig:
         shut = min(max(float(w[_PRESS]), 0.0) + pressed, 1.0)
         if shut > 0:
             pts = pts + shut * self.closing
-        if blink > 0:
-            _close_lids(pts, float(blink))
         return pts
 
 
@@ -350,24 +349,3 @@ def build_rig(landmarks: np.ndarray) -> Rig:
     return Rig(frame=frame, photo=landmarks.astype(np.float32), rest=rest.astype(np.float32), basis=basis,
                mouth_gap=gap, closing=closing, own=own_expression(local))
 
-
-_EYES = (
-    (RIGHT_EYE_UPPER[1:-1], RIGHT_EYE_LOWER[1:-1], RIGHT_IRIS),
-    (LEFT_EYE_UPPER[1:-1], LEFT_EYE_LOWER[1:-1], LEFT_IRIS),
-)
-
-
-def _close_lids(pts: np.ndarray, blink: float) -> None:
-    """Close the lids in place: upper lids travel 80% of the gap, lower lids 20%;
-    the irises are squeezed between them so nothing crosses a lid."""
-    for upper, lower, iris in _EYES:
-        up, low = pts[upper].copy(), pts[lower].copy()
-        meet = up + 0.8 * (low - up)
-        new_up = up + blink * (meet - up)
-        new_low = low + blink * (meet - low)
-        pts[upper], pts[lower] = new_up, new_low
-        # the iris keeps its relative height between the lids
-        top, bottom = up[:, 1].mean(), low[:, 1].mean()
-        ntop, nbottom = new_up[:, 1].mean(), new_low[:, 1].mean()
-        f = (pts[iris, 1] - top) / max(bottom - top, 1e-3)
-        pts[iris, 1] = ntop + np.clip(f, -0.5, 1.5) * (nbottom - ntop)
