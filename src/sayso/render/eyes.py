@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .geometry import patch_box
+
 SAMPLES = 33  # lid curve samples from corner to corner
 MEET = 0.8  # where the lids meet, as a share of the opening from the upper lid down
 SKIN_MAX = 0.11  # lid skin that unfolds, at most (IOD)
@@ -183,7 +185,7 @@ def relit(image: np.ndarray, lids: tuple[Lid, Lid], iod: float) -> np.ndarray:
     low = cv2.GaussianBlur(out, (0, 0), max(0.025 * iod, 0.8))
     h, w = image.shape[:2]
     for lid in lids:
-        box = _box(lid.outline(), 3, (h, w))
+        box = patch_box(lid.outline(), 3, (h, w))
         if box is None:
             continue
         x0, y0, x1, y1 = box
@@ -213,13 +215,6 @@ def _toward_corners(lid: Lid, u: np.ndarray) -> np.ndarray:
     """(same shape as u) 1 where the eye is open wide, falling to 0 at its corners."""
     gap = np.interp(u, lid.u, lid.lower - lid.upper, left=0.0, right=0.0)
     return np.clip(gap / max(0.45 * float((lid.lower - lid.upper).max()), 1e-3), 0.0, 1.0)
-
-
-def _box(points: np.ndarray, pad: int, shape: tuple[int, int]) -> tuple[int, int, int, int] | None:
-    x0, y0 = np.floor(points.min(0)).astype(int) - pad
-    x1, y1 = np.ceil(points.max(0)).astype(int) + pad + 1
-    x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), shape[1]), min(int(y1), shape[0])
-    return None if x1 - x0 < 2 or y1 - y0 < 2 else (x0, y0, x1, y1)
 
 
 def close(lid: Lid, x: np.ndarray, y: np.ndarray, closure: float
